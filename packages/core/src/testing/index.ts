@@ -1,0 +1,3 @@
+export * from './paths.js';
+export * from './sandbox.js';
+export * from './plugin.js';
