@@ -19,3 +19,4 @@ export { execPlugin, findPlugin } from './sys/plugin-exec.js';
 export * from './chain/conflist.js';
 export * from './chain/cache.js';
 export * from './chain/chain-runner.js';
+export * from './net/ip.js';
