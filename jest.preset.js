@@ -16,6 +16,7 @@ export function jestConfig(rootDir, overrides = {}) {
     },
     testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/src/**/*.test.ts'],
     testTimeout: 60_000,
+    reporters: ['default', new URL('./tools/jest-summary-reporter.js', import.meta.url).pathname],
     ...overrides,
   };
 }
