@@ -20,3 +20,4 @@ export * from './chain/conflist.js';
 export * from './chain/cache.js';
 export * from './chain/chain-runner.js';
 export * from './net/ip.js';
+export { registerInProcessPlugin } from './skel/in-process.js';

@@ -4,6 +4,7 @@ import { isSupportedVersion, type Command } from '../spec/versions.js';
 import { execPlugin, findPlugin } from '../sys/plugin-exec.js';
 import { execaRunner, type Runner } from '../sys/runner.js';
 import type { CmdArgs } from './dispatch.js';
+import { inProcessHandlers, runInProcess } from './in-process.js';
 
 /**
  * Runs an IPAM (or any delegate) plugin the way the spec says a main plugin
@@ -18,7 +19,10 @@ export async function delegate(
   options: { stdin?: string | Buffer; runner?: Runner } = {},
 ): Promise<unknown> {
   const path = await findPlugin(type, args.cniPath);
-  return execPlugin(options.runner ?? execaRunner, path, command, options.stdin ?? args.stdin, args.env);
+  const stdin = options.stdin ?? args.stdin;
+  const handlers = options.runner ? undefined : await inProcessHandlers(type, path);
+  if (handlers) return runInProcess(handlers, path, command, stdin, args.env);
+  return execPlugin(options.runner ?? execaRunner, path, command, stdin, args.env);
 }
 
 /** IPAM ADD: the delegate's result, read in whatever version it printed. */

@@ -2,7 +2,7 @@ import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CniError, ErrorCode } from '../spec/errors.js';
 import type { Command } from '../spec/versions.js';
-import type { Runner } from './runner.js';
+import type { RunResult, Runner } from './runner.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -42,6 +42,11 @@ export async function execPlugin(
   env: Env,
 ): Promise<unknown> {
   const result = await runner.run(pluginPath, [], { input: stdin, env: { ...env, CNI_COMMAND: command } });
+  return readPluginOutput(pluginPath, command, result);
+}
+
+/** A plugin's exit code and stdout read per the spec: its JSON, or the error it printed. */
+export function readPluginOutput(pluginPath: string, command: Command, result: RunResult): unknown {
   const stdout = result.stdout.trim();
   if (result.exitCode !== 0) throw pluginError(pluginPath, command, stdout, result.stderr, result.exitCode);
   if (!stdout) return undefined;

@@ -24,11 +24,11 @@ export async function readSysctl(runner: Runner, key: string, netns?: string): P
   return (await runChecked(runner, 'sysctl', ['-n', key], { netns })).stdout.trim();
 }
 
-/** Turns on forwarding for the families in use (idempotent). */
-export async function enableForwarding(runner: Runner, families: ReadonlyArray<4 | 6>): Promise<void> {
+/** Turns on forwarding for the families in use (idempotent), in `netns` when given. */
+export async function enableForwarding(runner: Runner, families: ReadonlyArray<4 | 6>, netns?: string): Promise<void> {
   await Promise.all(
     [...new Set(families)].map((family) =>
-      writeSysctl(runner, family === 4 ? 'net/ipv4/ip_forward' : 'net/ipv6/conf/all/forwarding', '1'),
+      writeSysctl(runner, family === 4 ? 'net/ipv4/ip_forward' : 'net/ipv6/conf/all/forwarding', '1', netns),
     ),
   );
 }
