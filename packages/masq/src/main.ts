@@ -1,7 +1,4 @@
-import { CniError, ErrorCode, runPlugin } from '@tscni/core';
+import { runPlugin } from '@tscni/core';
+import { masqPlugin } from './plugin.js';
 
-// Placeholder until the plugin lands: answers VERSION, refuses everything else.
-const notYet = async (): Promise<never> => {
-  throw new CniError(ErrorCode.Internal, 'tscni-masq is not implemented yet');
-};
-await runPlugin({ add: notYet, del: notYet, check: notYet }, 'tscni-masq');
+await runPlugin(masqPlugin, 'tscni-masq: masquerades pod traffic leaving the cluster (a chained CNI plugin)');

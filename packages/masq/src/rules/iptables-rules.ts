@@ -1,0 +1,74 @@
+import { Iptables, type IptablesFlavour, type Runner } from '@tscni/core';
+import { COMMENTS, type RuleBackend, type RuleSet } from './rule-set.js';
+
+/**
+ * The rule set as iptables-restore lines. `iptables -S` prints rules in
+ * exactly this form, which is how `inspect` compares what is on the node.
+ */
+export function jumpRule(set: RuleSet): string {
+  return `-A POSTROUTING -m addrtype ! --dst-type LOCAL -m comment --comment "${COMMENTS.jump}" -j ${set.chain}`;
+}
+
+export function chainRules(set: RuleSet): string[] {
+  return [
+    `-N ${set.chain}`,
+    ...set.nonMasqueradeCidrs.map(
+      (cidr) => `-A ${set.chain} -d ${cidr} -m comment --comment "${COMMENTS.keep(cidr)}" -j RETURN`,
+    ),
+    `-A ${set.chain} -m comment --comment "${COMMENTS.masquerade}" -j MASQUERADE`,
+  ];
+}
+
+/**
+ * One iptables-restore --noflush transaction: declaring the chain flushes
+ * it, so its content is replaced whole (a stale RETURN cannot survive); the
+ * jump is added when missing and duplicates of it are removed.
+ */
+export function restoreInput(set: RuleSet, jumpsPresent: number): string {
+  const jump = jumpRule(set);
+  const [, ...rules] = chainRules(set);
+  const jumpChanges =
+    jumpsPresent === 0 ? [jump] : Array<string>(jumpsPresent - 1).fill(jump.replace(/^-A /, '-D '));
+  return ['*nat', `:${set.chain} - [0:0]`, ...rules, ...jumpChanges, 'COMMIT', ''].join('\n');
+}
+
+export class IptablesRules implements RuleBackend {
+  constructor(
+    private readonly runner: Runner,
+    readonly flavour: IptablesFlavour,
+    private readonly netns?: string,
+  ) {}
+
+  async inspect(set: RuleSet): Promise<string[]> {
+    const { jumps, chain } = await this.read(set);
+    const problems: string[] = [];
+    if (jumps !== 1) problems.push(`nat POSTROUTING has ${jumps} jumps to ${set.chain}, expected 1`);
+    const expected = chainRules(set);
+    if (!chain) problems.push(`nat chain ${set.chain} is missing`);
+    else if (chain.join('\n') !== expected.join('\n')) {
+      problems.push(`nat chain ${set.chain} is [${chain.slice(1).join('; ')}], expected [${expected.slice(1).join('; ')}]`);
+    }
+    return problems;
+  }
+
+  async replace(set: RuleSet): Promise<void> {
+    const { jumps } = await this.read(set);
+    await this.tables(set).restore(restoreInput(set, jumps));
+  }
+
+  private tables(set: RuleSet): Iptables {
+    return new Iptables(this.runner, set.family, this.flavour, this.netns);
+  }
+
+  private async read(set: RuleSet): Promise<{ jumps: number; chain: string[] | undefined }> {
+    const tables = this.tables(set);
+    const list = (chain: string) =>
+      this.runner.run(tables.binary, ['-w', '5', '-t', 'nat', '-S', chain], { netns: this.netns });
+    const [postrouting, chain] = await Promise.all([list('POSTROUTING'), list(set.chain)]);
+    const lines = (text: string) => text.split('\n').filter(Boolean);
+    return {
+      jumps: lines(postrouting.stdout).filter((line) => line === jumpRule(set)).length,
+      chain: chain.exitCode === 0 ? lines(chain.stdout) : undefined,
+    };
+  }
+}

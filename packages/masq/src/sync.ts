@@ -1,0 +1,38 @@
+import { CniError, enableForwarding, ErrorCode, withFileLock } from '@tscni/core';
+import type { CidrsByFamily } from './cidrs.js';
+import { resolveOptions, type MasqOptions } from './options.js';
+import { selectBackend } from './rules/backend.js';
+import type { RuleSet } from './rules/rule-set.js';
+
+function ruleSets(cidrs: CidrsByFamily, chain: string): RuleSet[] {
+  return [...cidrs].map(([family, nonMasqueradeCidrs]) => ({ family, chain, nonMasqueradeCidrs }));
+}
+
+/**
+ * Makes the node's rules for each family in `cidrs` exactly the given set.
+ * Writers on a node serialise on one lock file and each family changes in
+ * one atomic transaction, so concurrent ADDs and the node agent converge on
+ * a single rule set; when it is already in place nothing is written.
+ */
+export async function ensureRuleSets(cidrs: CidrsByFamily, options?: MasqOptions): Promise<void> {
+  const { chain, backend: kind, lockFile, runner, netns } = resolveOptions(options);
+  if (cidrs.size === 0) return;
+  await enableForwarding(runner, [...cidrs.keys()], netns);
+  const backend = await selectBackend(kind, runner, netns);
+  await withFileLock(lockFile, async () => {
+    for (const set of ruleSets(cidrs, chain)) {
+      if ((await backend.inspect(set)).length > 0) await backend.replace(set);
+    }
+  });
+}
+
+/** Throws unless the node's rules for each family are exactly the given set (CHECK). */
+export async function verifyRuleSets(cidrs: CidrsByFamily, options?: MasqOptions): Promise<void> {
+  const { chain, backend: kind, runner, netns } = resolveOptions(options);
+  const backend = await selectBackend(kind, runner, netns);
+  const problems: string[] = [];
+  for (const set of ruleSets(cidrs, chain)) problems.push(...(await backend.inspect(set)));
+  if (problems.length > 0) {
+    throw new CniError(ErrorCode.Internal, 'masquerade rules are not in place', problems.join('\n'));
+  }
+}
