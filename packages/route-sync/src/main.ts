@@ -1,7 +1,11 @@
-import { CniError, ErrorCode, runPlugin } from '@tscni/core';
+import { runPlugin } from '@tscni/core';
+import { routeSyncHandlers } from './plugin/handlers.js';
 
-// Placeholder until the plugin lands: answers VERSION, refuses everything else.
-const notYet = async (): Promise<never> => {
-  throw new CniError(ErrorCode.Internal, 'tscni-route-sync is not implemented yet');
-};
-await runPlugin({ add: notYet, del: notYet, check: notYet }, 'tscni-route-sync');
+// The agent (and @kubernetes/client-node) is loaded only for `agent`: the
+// per-pod plugin must not pay for it at every start.
+if (process.argv[2] === 'agent') {
+  const { runAgent } = await import('./agent/main.js');
+  process.exitCode = await runAgent(process.argv.slice(3));
+} else {
+  await runPlugin(routeSyncHandlers(), 'CNI tscni-route-sync plugin: routes to peer nodes, kept by its agent');
+}

@@ -1,0 +1,28 @@
+import { chmod, copyFile, rename, stat, utimes } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Logger } from '@tscni/core';
+
+/** What a node needs in its CNI bin dir: the plugins and the Node runtime they exec. */
+export const PLUGIN_EXECUTABLES = ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-route-sync', 'tscni-node'];
+
+/**
+ * Copies the executables that sit beside this one into `binDir`, each
+ * through a temporary file and a rename (a runtime may be executing the old
+ * one). Files whose size and modification time already match are skipped.
+ */
+export async function installPlugins(binDir: string, log: Logger, sourceDir = dirname(process.argv[1] ?? '')): Promise<void> {
+  for (const name of PLUGIN_EXECUTABLES) {
+    const source = join(sourceDir, name);
+    const target = join(binDir, name);
+    const from = await stat(source).catch(() => undefined);
+    if (!from) throw new Error(`cannot install plugins: ${source} does not exist`);
+    const to = await stat(target).catch(() => undefined);
+    if (to && to.size === from.size && to.mtimeMs === from.mtimeMs) continue;
+    const temporary = `${target}.${process.pid}.tmp`;
+    await copyFile(source, temporary);
+    await chmod(temporary, 0o755);
+    await utimes(temporary, from.atime, from.mtime);
+    await rename(temporary, target);
+    log.info('installed plugin executable', { path: target });
+  }
+}

@@ -1,0 +1,55 @@
+import { IpRoute, createLogger, execaRunner, type Logger } from '@tscni/core';
+import { serveHealth } from './health.js';
+import { installPlugins } from './install.js';
+import type { NonMasqueradeSync } from './masq-set.js';
+import { nodeInfoOf } from './node-info.js';
+import { NodeWatch, loadKubeConfig } from './node-watch.js';
+import { UsageError, parseOptions, usage, type AgentOptions } from './options.js';
+import { SyncLoop } from './sync-loop.js';
+
+/** `tscni-route-sync agent [options]`: runs until SIGTERM or SIGINT; returns the exit code. */
+export async function runAgent(argv: string[]): Promise<number> {
+  let options: AgentOptions | 'help';
+  try {
+    options = parseOptions(argv, process.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`tscni-route-sync agent: ${error.message}\nTry --help.\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(usage() + '\n');
+    return 0;
+  }
+  // Structured logs on stderr: the DaemonSet's log stream.
+  const log = createLogger({ sink: (line) => process.stderr.write(line + '\n'), level: options.logLevel }).with({
+    node: options.nodeName,
+  });
+  try {
+    await runUntilSignal(options, log);
+    return 0;
+  } catch (error) {
+    log.error('agent failed', { error: (error as Error).message });
+    return 1;
+  }
+}
+
+async function runUntilSignal(options: AgentOptions, log: Logger): Promise<void> {
+  const kubeConfig = loadKubeConfig(options.kubeconfig);
+  if (options.installPlugins) await installPlugins(options.cniBinDir, log);
+  const syncNonMasquerade: NonMasqueradeSync = async () => {};
+  const deps = { options, ip: new IpRoute(execaRunner), runner: execaRunner, syncNonMasquerade, log };
+  const loop = new SyncLoop(deps, () => (watch.synced ? watch.nodes().map(nodeInfoOf) : undefined), log);
+  const watch: NodeWatch = new NodeWatch(kubeConfig, () => loop.schedule(), log);
+  const server = options.healthAddr ? await serveHealth(options.healthAddr, () => loop.health) : undefined;
+  log.info('agent started', { server: kubeConfig.getCurrentCluster()?.server, health: options.healthAddr });
+  await watch.start();
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  log.info('agent stopping');
+  loop.stop();
+  await watch.stop();
+  server?.close();
+}

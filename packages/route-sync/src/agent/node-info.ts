@@ -1,0 +1,19 @@
+import type { V1Node } from '@kubernetes/client-node';
+import { canonicalPrefix } from '../route-plan.js';
+
+/** The parts of a Node object the agent acts on. */
+export interface NodeInfo {
+  name: string;
+  podCidrs: string[];
+  internalIps: string[];
+}
+
+export function nodeInfoOf(node: V1Node): NodeInfo {
+  // spec.podCIDRs carries both families; older objects only have spec.podCIDR.
+  const cidrs = node.spec?.podCIDRs?.length ? node.spec.podCIDRs : node.spec?.podCIDR ? [node.spec.podCIDR] : [];
+  return {
+    name: node.metadata?.name ?? '',
+    podCidrs: cidrs.map((cidr) => canonicalPrefix(cidr) ?? cidr),
+    internalIps: (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address),
+  };
+}

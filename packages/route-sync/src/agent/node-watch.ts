@@ -1,0 +1,76 @@
+import { CoreV1Api, KubeConfig, makeInformer, type Informer, type ObjectCache, type V1Node } from '@kubernetes/client-node';
+import type { Logger } from '@tscni/core';
+
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 30_000;
+
+/**
+ * An informer on /api/v1/nodes: a list, then a watch from its
+ * resourceVersion. client-node reconnects by itself after a closed watch and
+ * relists after 410 Gone; after any other error it stops, and this restarts
+ * it with exponential backoff (reset once a list or event gets through).
+ */
+export class NodeWatch {
+  private readonly informer: Informer<V1Node> & ObjectCache<V1Node>;
+  private retryMs = FIRST_RETRY_MS;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** True once a list has succeeded: before that, the node set is unknown, not empty. */
+  synced = false;
+
+  constructor(
+    kubeConfig: KubeConfig,
+    private readonly onChange: () => void,
+    private readonly log: Logger,
+  ) {
+    const api = kubeConfig.makeApiClient(CoreV1Api);
+    this.informer = makeInformer(kubeConfig, '/api/v1/nodes', async () => {
+      const list = await api.listNode();
+      this.log.debug('listed nodes', { count: list.items.length, resourceVersion: list.metadata?.resourceVersion });
+      this.synced = true;
+      this.retryMs = FIRST_RETRY_MS;
+      // The informer fills its cache right after this resolves; a timer runs after that.
+      setTimeout(this.onChange, 0);
+      return list;
+    });
+    const changed = (): void => {
+      this.retryMs = FIRST_RETRY_MS;
+      this.onChange();
+    };
+    for (const verb of ['add', 'update', 'delete'] as const) this.informer.on(verb, changed);
+    this.informer.on('error', (error: unknown) => this.retry(error));
+  }
+
+  async start(): Promise<void> {
+    await this.informer.start();
+  }
+
+  nodes(): readonly V1Node[] {
+    return this.informer.list();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    await this.informer.stop();
+  }
+
+  private retry(error: unknown): void {
+    if (this.stopped) return;
+    const delay = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
+    this.log.warn('node watch failed; retrying', { error: String((error as Error)?.message ?? error), retryInMs: delay });
+    this.retryTimer = setTimeout(() => {
+      this.informer.start().catch((startError: unknown) => this.retry(startError));
+    }, delay);
+  }
+}
+
+/** A kubeconfig file when named, the pod's service account inside a pod, else the usual defaults. */
+export function loadKubeConfig(path: string | undefined): KubeConfig {
+  const config = new KubeConfig();
+  if (path) config.loadFromFile(path);
+  else if (process.env.KUBERNETES_SERVICE_HOST) config.loadFromCluster();
+  else config.loadFromDefault();
+  return config;
+}

@@ -1,0 +1,118 @@
+import { parseArgs } from 'node:util';
+import { parsePrefix, formatPrefix } from '@tscni/core';
+import { DEFAULT_STATE_DIR } from '../state-file.js';
+
+export interface AgentOptions {
+  nodeName: string;
+  /** Undefined: in-cluster config inside a pod, else the default kubeconfig. */
+  kubeconfig: string | undefined;
+  clusterCidrs: string[];
+  extraNonMasqueradeCidrs: string[];
+  cniConfDir: string;
+  cniBinDir: string;
+  installPlugins: boolean;
+  stateDir: string;
+  /** host:port; empty turns the endpoint off. */
+  healthAddr: string;
+  logLevel: string;
+}
+
+/** Each flag, its environment twin, its default and what it does: the source of --help too. */
+const FLAGS = {
+  'node-name': { env: 'NODE_NAME', default: '', help: 'this node, as named in the Kubernetes API (required)' },
+  kubeconfig: { env: 'KUBECONFIG', default: '', help: 'kubeconfig file (default: in-cluster config in a pod)' },
+  'cluster-cidr': { env: 'TSCNI_CLUSTER_CIDR', default: '', help: "the cluster's pod CIDRs, repeatable (env: comma-separated)", multiple: true },
+  'non-masquerade-cidr': { env: 'TSCNI_NON_MASQUERADE_CIDR', default: '', help: 'extra destinations pods reach without masquerade, repeatable', multiple: true },
+  'cni-conf-dir': { env: 'TSCNI_CNI_CONF_DIR', default: '/etc/cni/net.d', help: 'where 10-tscni.conflist is written' },
+  'cni-bin-dir': { env: 'TSCNI_CNI_BIN_DIR', default: '/opt/cni/bin', help: 'where --install-plugins copies the executables' },
+  'install-plugins': { env: 'TSCNI_INSTALL_PLUGINS', default: 'false', help: 'copy the plugin executables into --cni-bin-dir at start', boolean: true },
+  'state-dir': { env: 'TSCNI_STATE_DIR', default: DEFAULT_STATE_DIR, help: 'where the state file for the plugin is kept' },
+  'health-addr': { env: 'TSCNI_HEALTH_ADDR', default: '0.0.0.0:9440', help: 'host:port of the /healthz endpoint ("" turns it off)' },
+  'log-level': { env: 'TSCNI_LOG_LEVEL', default: 'info', help: 'debug, info, warn or error' },
+} as const satisfies Record<string, { env: string; default: string; help: string; multiple?: boolean; boolean?: boolean }>;
+
+type Flag = keyof typeof FLAGS;
+
+export class UsageError extends Error {}
+
+export function usage(): string {
+  const lines = Object.entries(FLAGS).map(([name, flag]) => {
+    const value = 'boolean' in flag ? '' : ' VALUE';
+    const fallback = flag.default ? ` (default ${JSON.stringify(flag.default)})` : '';
+    return `  --${name}${value}\n      ${flag.help}${fallback}; env ${flag.env}`;
+  });
+  return ['usage: tscni-route-sync agent [options]', '', ...lines, '  --help', '      this text'].join('\n');
+}
+
+/** Flags win over environment variables, which win over defaults. Throws UsageError. */
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptions | 'help' {
+  const spec = Object.fromEntries(
+    Object.entries(FLAGS).map(([name, flag]) => [
+      name,
+      { type: 'boolean' in flag ? ('boolean' as const) : ('string' as const), multiple: 'multiple' in flag },
+    ]),
+  );
+  let values: Record<string, string | boolean | Array<string | boolean> | undefined>;
+  try {
+    values = parseArgs({ args: argv, options: { ...spec, help: { type: 'boolean' } }, strict: true }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  const text = (name: Flag): string => {
+    const given = values[name];
+    if (typeof given === 'string') return given;
+    return env[FLAGS[name].env] ?? FLAGS[name].default;
+  };
+  const list = (name: Flag): string[] => {
+    const given = values[name];
+    const items = Array.isArray(given) ? given.map(String) : (env[FLAGS[name].env] ?? '').split(',');
+    return items.map((item) => item.trim()).filter(Boolean);
+  };
+  const nodeName = text('node-name');
+  if (!nodeName) throw new UsageError('--node-name (or NODE_NAME) is required');
+  return {
+    nodeName,
+    kubeconfig: text('kubeconfig') || undefined,
+    clusterCidrs: list('cluster-cidr').map((cidr) => prefixOption('--cluster-cidr', cidr)),
+    extraNonMasqueradeCidrs: list('non-masquerade-cidr').map((cidr) => prefixOption('--non-masquerade-cidr', cidr)),
+    cniConfDir: absolutePath('--cni-conf-dir', text('cni-conf-dir')),
+    cniBinDir: absolutePath('--cni-bin-dir', text('cni-bin-dir')),
+    installPlugins: values['install-plugins'] === true || booleanEnv('TSCNI_INSTALL_PLUGINS', env),
+    stateDir: absolutePath('--state-dir', text('state-dir')),
+    healthAddr: healthAddress(text('health-addr')),
+    logLevel: oneOf('--log-level', text('log-level'), ['debug', 'info', 'warn', 'error']),
+  };
+}
+
+function prefixOption(flag: string, value: string): string {
+  const prefix = parsePrefix(value);
+  if (!prefix) throw new UsageError(`${flag}: "${value}" is not a CIDR (such as 10.244.0.0/16)`);
+  return formatPrefix(prefix);
+}
+
+function absolutePath(flag: string, value: string): string {
+  if (!value.startsWith('/')) throw new UsageError(`${flag}: "${value}" must be an absolute path`);
+  return value;
+}
+
+function healthAddress(value: string): string {
+  if (value === '') return value;
+  const port = Number(value.slice(value.lastIndexOf(':') + 1));
+  if (!value.includes(':') || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--health-addr: "${value}" must be host:port`);
+  }
+  return value;
+}
+
+function booleanEnv(name: string, env: NodeJS.ProcessEnv): boolean {
+  const value = (env[name] ?? '').toLowerCase();
+  if (['', 'false', '0', 'no'].includes(value)) return false;
+  if (['true', '1', 'yes'].includes(value)) return true;
+  throw new UsageError(`${name}: "${env[name]}" must be true or false`);
+}
+
+function oneOf(flag: string, value: string, allowed: string[]): string {
+  if (!allowed.includes(value)) throw new UsageError(`${flag}: "${value}" must be one of ${allowed.join(', ')}`);
+  return value;
+}
