@@ -1,0 +1,53 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { groupCidrs } from '../src/cidrs.js';
+import { chainRules, jumpRule } from '../src/rules/iptables-rules.js';
+import { ensureRuleSets, verifyRuleSets } from '../src/sync.js';
+import { FakeRunner } from './fake-runner.js';
+
+/** A node whose nft-flavour iptables holds exactly the rules for `inPlace`. */
+function nodeWith(inPlace: string[] | undefined) {
+  const set = { family: 4 as const, chain: 'TSCNI-MASQ', nonMasqueradeCidrs: inPlace ?? [] };
+  return new FakeRunner((argv) => {
+    if (argv[0] === 'iptables-legacy-save') return { stdout: '' };
+    if (argv[0] === 'iptables-nft-save') return { stdout: '*nat\n:POSTROUTING ACCEPT [0:0]\n' };
+    if (!inPlace) return { exitCode: argv.includes('POSTROUTING') ? 0 : 1 };
+    return { stdout: (argv.includes('POSTROUTING') ? [jumpRule(set)] : chainRules(set)).join('\n') };
+  });
+}
+
+describe('ensureRuleSets', () => {
+  let dir: string;
+  beforeAll(async () => (dir = await mkdtemp(join(tmpdir(), 'tscni-mq-unit-'))));
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const cidrs = groupCidrs(['10.244.0.0/16'], 'x');
+  const restores = (runner: FakeRunner) => runner.calls.filter((call) => call.argv[0]?.endsWith('-restore'));
+
+  it('writes nothing when the set is in place', async () => {
+    const runner = nodeWith(['10.244.0.0/16']);
+    await ensureRuleSets(cidrs, { runner, netns: '/n', lockFile: join(dir, 'lock') });
+    expect(restores(runner)).toHaveLength(0);
+    expect(runner.commands()).toContain('sysctl -q -w net/ipv4/ip_forward=1');
+  });
+
+  it('replaces a different set in one restore', async () => {
+    const runner = nodeWith(['10.1.0.0/16']);
+    await ensureRuleSets(cidrs, { runner, netns: '/n', lockFile: join(dir, 'lock') });
+    expect(restores(runner)).toHaveLength(1);
+  });
+
+  it('validates options before touching the node (code 7)', async () => {
+    const runner = nodeWith(undefined);
+    await expect(ensureRuleSets(cidrs, { runner, chain: 'bad chain' })).rejects.toMatchObject({ code: 7 });
+    expect(runner.calls).toHaveLength(0);
+  });
+
+  it('CHECK fails with the differences', async () => {
+    await expect(verifyRuleSets(cidrs, { runner: nodeWith(undefined) })).rejects.toMatchObject({
+      details: expect.stringContaining('nat chain TSCNI-MASQ is missing'),
+    });
+    await expect(verifyRuleSets(cidrs, { runner: nodeWith(['10.244.0.0/16']) })).resolves.toBeUndefined();
+  });
+});
