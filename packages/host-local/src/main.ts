@@ -1,7 +1,4 @@
-import { CniError, ErrorCode, runPlugin } from '@tscni/core';
+import { runPlugin } from '@tscni/core';
+import { handlers } from './handlers.js';
 
-// Placeholder until the plugin lands: answers VERSION, refuses everything else.
-const notYet = async (): Promise<never> => {
-  throw new CniError(ErrorCode.Internal, 'tscni-host-local is not implemented yet');
-};
-await runPlugin({ add: notYet, del: notYet, check: notYet }, 'tscni-host-local');
+await runPlugin(handlers, 'CNI tscni-host-local plugin (IPAM)');

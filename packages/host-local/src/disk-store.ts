@@ -1,0 +1,130 @@
+import { withFileLock, parseIp } from '@tscni/core';
+import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  LAST_RESERVED_PREFIX,
+  LOCK_FILE,
+  createExclusive,
+  isCode,
+  ownerMatches,
+  ownerText,
+  parseOwner,
+  readText,
+  replaceAtomically,
+  scratchPath,
+} from './disk-files.js';
+import { OwnerIndex } from './owner-index.js';
+import type { Allocation, Owner, Store } from './store.js';
+
+/**
+ * The reference host-local's store: `<dataDir>/<network>/<ip>` files holding
+ * the owner, `last_reserved_ip.<set>` cursors, and an exclusive flock on
+ * `<dataDir>/<network>/lock` around every operation, so this plugin and the
+ * reference can share a directory. Our owner index and scratch files live in
+ * `<dataDir>/.tscni-host-local/<network>`, which the reference never reads
+ * (a network name cannot start with a dot).
+ */
+export class DiskStore implements Store {
+  private readonly index: OwnerIndex;
+  private readonly sideDir: string;
+
+  private constructor(
+    readonly dir: string,
+    dataDir: string,
+    network: string,
+    private readonly setCount: number,
+  ) {
+    this.sideDir = join(dataDir, '.tscni-host-local', network);
+    this.index = new OwnerIndex(this.sideDir);
+  }
+
+  /** Runs `fn` with the network's store under its lock. */
+  static async locked<T>(dataDir: string, network: string, setCount: number, fn: (store: DiskStore) => T): Promise<T> {
+    const dir = join(dataDir, network);
+    mkdirSync(dir, { recursive: true });
+    return withFileLock(join(dir, LOCK_FILE), async () => {
+      const store = new DiskStore(dir, dataDir, network, setCount);
+      mkdirSync(store.sideDir, { recursive: true });
+      if (!store.index.isCurrent(store.fingerprint())) store.index.rebuild(store.allocations());
+      try {
+        return fn(store);
+      } finally {
+        store.index.seal(store.fingerprint());
+      }
+    });
+  }
+
+  lastReserved(setIndex: number): string | undefined {
+    return readText(join(this.dir, LAST_RESERVED_PREFIX + setIndex))?.trim() || undefined;
+  }
+
+  reserve(ip: string, owner: Owner, setIndex: number): boolean {
+    if (!createExclusive(scratchPath(this.sideDir), join(this.dir, ip), ownerText(owner))) return false;
+    this.index.set(owner, [...(this.index.get(owner) ?? []), ip]);
+    replaceAtomically(scratchPath(this.sideDir), join(this.dir, LAST_RESERVED_PREFIX + setIndex), ip);
+    return true;
+  }
+
+  /**
+   * The index's answer when every address it names is still held by the
+   * owner; otherwise the directory changed behind our back, and a scan
+   * gives the answer (and repairs the entry).
+   */
+  findByOwner(owner: Owner): string[] {
+    const indexed = this.index.get(owner) ?? [];
+    if (indexed.every((ip) => this.holds(ip, owner))) return indexed;
+    const found = this.allocations()
+      .filter((allocation) => ownerMatches(allocation.owner, owner))
+      .map((allocation) => allocation.ip);
+    this.index.set(owner, found);
+    return found;
+  }
+
+  releaseByOwner(owner: Owner): string[] {
+    const ips = this.findByOwner(owner);
+    for (const ip of ips) this.release(ip);
+    this.index.set(owner, []);
+    return ips;
+  }
+
+  /** Every `<ip>` file of the directory and its owner: the reference's walk, top level only. */
+  allocations(): Allocation[] {
+    const allocations: Allocation[] = [];
+    for (const entry of readdirSync(this.dir, { withFileTypes: true })) {
+      if (!entry.isFile() || !parseIp(entry.name)) continue;
+      const text = readText(join(this.dir, entry.name));
+      if (text !== undefined) allocations.push({ ip: entry.name, owner: parseOwner(text) });
+    }
+    return allocations;
+  }
+
+  /** The allocated addresses, from the file names alone (no file is read). */
+  allocatedIps(): string[] {
+    return readdirSync(this.dir).filter((name) => parseIp(name));
+  }
+
+  private release(ip: string): void {
+    try {
+      unlinkSync(join(this.dir, ip));
+    } catch (error) {
+      if (!isCode(error, 'ENOENT')) throw error;
+    }
+  }
+
+  private holds(ip: string, owner: Owner): boolean {
+    const text = readText(join(this.dir, ip));
+    return text !== undefined && ownerMatches(parseOwner(text), owner);
+  }
+
+  /**
+   * Changes if any file is added to or removed from the directory (its inode
+   * and mtime), or the reference moved a round-robin cursor (it rewrites
+   * `last_reserved_ip.<set>` on every ADD, which also covers an ADD landing
+   * within the same timestamp tick as our last change).
+   */
+  private fingerprint(): string {
+    const stat = statSync(this.dir, { bigint: true });
+    const cursors = Array.from({ length: this.setCount }, (_, i) => this.lastReserved(i) ?? '-');
+    return [stat.ino, stat.mtimeNs, ...cursors].join(' ');
+  }
+}

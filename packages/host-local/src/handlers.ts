@@ -1,0 +1,66 @@
+import { CniError, ErrorCode, parseIp, type CmdArgs, type GcArgs, type PluginHandlers, type Result } from '@tscni/core';
+import { Allocator } from './allocator.js';
+import { loadConfig, type HostLocalConfig } from './config.js';
+import { DiskStore } from './disk-store.js';
+import { HostLocalCode } from './errors.js';
+import { assignableCount, describeSet, rangeFor } from './range.js';
+import { readResolvConf } from './resolv-conf.js';
+import type { Owner } from './store.js';
+
+/** The CNI commands of tscni-host-local; the core dispatcher does everything around them. */
+export const handlers: PluginHandlers = {
+  async add(args) {
+    const config = loadConfig(args);
+    const dns = config.resolvConf ? readResolvConf(config.resolvConf) : undefined;
+    const ips = await withStore(config, (store) => new Allocator(store, config.rangeSets).allocate(ownerOf(args), config.requested));
+    const result: Result = { ips };
+    if (config.routes.length > 0) result.routes = config.routes;
+    if (dns) result.dns = dns;
+    return result;
+  },
+
+  async del(args) {
+    const config = loadConfig(args);
+    await withStore(config, (store) => store.releaseByOwner(ownerOf(args)));
+  },
+
+  async check(args) {
+    const config = loadConfig(args);
+    const held = await withStore(config, (store) => store.findByOwner(ownerOf(args)));
+    if (held.length === 0) {
+      throw new CniError(HostLocalCode.AllocationMissing, `no address is allocated to ${args.containerId}/${args.ifName}`);
+    }
+  },
+
+  /** Releases every allocation whose containerID + ifname is not a valid attachment. */
+  async gc(args: GcArgs) {
+    const config = loadConfig(args);
+    const valid = new Set(args.validAttachments.map((a) => `${a.containerID}\n${a.ifname}`));
+    await withStore(config, (store) => {
+      for (const { owner } of store.allocations()) {
+        if (!valid.has(`${owner.containerId}\n${owner.ifName}`)) store.releaseByOwner(owner);
+      }
+    });
+  },
+
+  /** Code 50 when some range set has no free address: an ADD could not succeed. */
+  async status(args) {
+    const config = loadConfig(args);
+    const allocated = await withStore(config, (store) => store.allocatedIps().map(parseIp));
+    for (const set of config.rangeSets) {
+      const capacity = set.reduce((sum, range) => sum + assignableCount(range), 0n);
+      const used = allocated.filter((ip) => ip && rangeFor(set, ip)).length;
+      if (BigInt(used) >= capacity) {
+        throw new CniError(ErrorCode.NotAvailable, `no free address left in range set ${describeSet(set)}`);
+      }
+    }
+  },
+};
+
+function ownerOf(args: CmdArgs): Owner {
+  return { containerId: args.containerId, ifName: args.ifName };
+}
+
+function withStore<T>(config: HostLocalConfig, fn: (store: DiskStore) => T): Promise<T> {
+  return DiskStore.locked(config.dataDir, config.network, config.rangeSets.length, fn);
+}
