@@ -1,7 +1,4 @@
-import { CniError, ErrorCode, runPlugin } from '@tscni/core';
+import { runPlugin } from '@tscni/core';
+import { bridgePlugin } from './plugin.js';
 
-// Placeholder until the plugin lands: answers VERSION, refuses everything else.
-const notYet = async (): Promise<never> => {
-  throw new CniError(ErrorCode.Internal, 'tscni-bridge is not implemented yet');
-};
-await runPlugin({ add: notYet, del: notYet, check: notYet }, 'tscni-bridge');
+await runPlugin(bridgePlugin(), 'CNI tscni-bridge plugin: pods on a Linux bridge through veth pairs');

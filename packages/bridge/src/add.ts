@@ -1,0 +1,103 @@
+import { CniError, ErrorCode, IpRoute, enableForwarding, requireNetns, type CmdArgs, type Result, type Runner } from '@tscni/core';
+import { bridgeGatewayCidrs, familiesOf, withDefaultRoutes, withGateways } from './addressing.js';
+import { addGatewayAddresses } from './bridge.js';
+import { loadConfig, type BridgeConfig } from './config.js';
+import { configureContainer } from './container.js';
+import { setUpHostSide, type HostSide } from './host-side.js';
+import { ipamAdd, ipamRun } from './ipam.js';
+import { bridgeResult } from './result.js';
+import { settleAll, step } from './steps.js';
+import { hostVethName, randomMac, type VethPlan } from './veth.js';
+
+/**
+ * Test hook: when this environment variable is set, ADD fails after all its
+ * work is done, so tests can prove the rollback leaves nothing behind.
+ */
+export const FAIL_AFTER_IPAM_ENV = 'TSCNI_TEST_FAIL_AFTER_IPAM';
+
+export async function cmdAdd(args: CmdArgs, runner: Runner): Promise<Result> {
+  const config = loadConfig(args.config);
+  await requireNetns(args.netns);
+  if (/\s/.test(args.netns)) {
+    throw new CniError(ErrorCode.InvalidEnvironment, `CNI_NETNS must not contain whitespace: "${args.netns}"`);
+  }
+  const plan: VethPlan = {
+    hostName: hostVethName(args.containerId, args.ifName),
+    hostMac: randomMac(),
+    containerName: args.ifName,
+    containerMac: randomMac(),
+    netns: args.netns,
+    bridge: config.bridge,
+    mtu: config.mtu,
+    hairpinMode: config.hairpinMode,
+  };
+  // The address and the links do not depend on each other: get both at once.
+  const [ipam, host] = await Promise.allSettled([
+    step(`IPAM ADD (${config.ipam?.type})`, ipamAdd(config, args, runner)),
+    setUpHostSide(runner, config, plan),
+  ]);
+  try {
+    if (ipam.status === 'rejected') throw ipam.reason;
+    if (host.status === 'rejected') throw host.reason;
+    return await connect(args, config, plan, ipam.value, host.value, runner);
+  } catch (error) {
+    throw await rollBack(error, args, config, plan, ipam.status === 'fulfilled', runner);
+  }
+}
+
+/** Addresses the pod and the bridge once IPAM has answered and the links exist. */
+async function connect(
+  args: CmdArgs,
+  config: BridgeConfig,
+  plan: VethPlan,
+  ipam: Result | undefined,
+  host: HostSide,
+  runner: Runner,
+): Promise<Result> {
+  if (config.ipam && !ipam?.ips?.length) {
+    throw new CniError(ErrorCode.Internal, `IPAM plugin ${config.ipam.type} returned no IP address`);
+  }
+  const ips = withGateways(ipam?.ips ?? [], config.isGateway);
+  const routes = withDefaultRoutes(ipam?.routes ?? [], ips, config.isDefaultGateway);
+  await settleAll([
+    config.isGateway ? addGatewayAddresses(runner, config, host.bridgeAddresses, bridgeGatewayCidrs(ips)) : Promise.resolve(),
+    configureContainer(runner, args.netns, args.ifName, ips, routes),
+    step('enabling IP forwarding', enableForwarding(runner, familiesOf(ips))),
+  ]);
+  if (args.env[FAIL_AFTER_IPAM_ENV]) {
+    throw new CniError(ErrorCode.Internal, `failing after IPAM ADD because ${FAIL_AFTER_IPAM_ENV} is set (a test hook)`);
+  }
+  const mtu = config.mtu === undefined ? {} : { mtu: config.mtu };
+  return bridgeResult({
+    bridge: { name: config.bridge, mac: host.bridgeMac, ...mtu },
+    hostVeth: { name: plan.hostName, mac: plan.hostMac, ...mtu },
+    container: { name: args.ifName, mac: plan.containerMac, ...mtu, sandbox: args.netns },
+    ips,
+    routes,
+    // The config's dns wins over the IPAM plugin's, as in the reference bridge.
+    dns: config.dns ?? ipam?.dns,
+  });
+}
+
+/**
+ * Undoes a failed ADD: removes the veth (its container end goes with it)
+ * and releases the address. The bridge stays: other pods share it.
+ */
+async function rollBack(
+  error: unknown,
+  args: CmdArgs,
+  config: BridgeConfig,
+  plan: VethPlan,
+  ipamAdded: boolean,
+  runner: Runner,
+): Promise<CniError> {
+  const failure = CniError.from(error);
+  const undo = await Promise.allSettled([
+    new IpRoute(runner).deleteLink(plan.hostName),
+    ipamAdded ? ipamRun(config, 'DEL', args, runner) : Promise.resolve(),
+  ]);
+  const undoFailures = undo.flatMap((o) => (o.status === 'rejected' ? [CniError.from(o.reason).message] : []));
+  args.log.warn('ADD failed and was rolled back', { error: failure.message, rollbackFailures: undoFailures });
+  if (undoFailures.length === 0) return failure;
+  return new CniError(failure.code, `${failure.message} (rollback failed too: ${undoFailures.join('; ')})`, failure.details);
+}

@@ -1,0 +1,72 @@
+import { CniError, ErrorCode, parsePrefix, prefixesOverlap, type AddrInfo, type IpRoute, type LinkAddresses, type Runner } from '@tscni/core';
+import { isAlreadyDone, requireNoFailure, runBatch } from './batch.js';
+import type { BridgeConfig } from './config.js';
+
+/** The bridge with its addresses, or undefined when there is none; refuses a non-bridge of that name. */
+export async function readBridge(ip: IpRoute, name: string): Promise<LinkAddresses | undefined> {
+  const [link] = await ip.addresses(name);
+  if (link && link.linkinfo?.info_kind !== 'bridge') {
+    throw new CniError(ErrorCode.Internal, `"${name}" already exists but is not a bridge (it is ${link.linkinfo?.info_kind ?? 'a plain device'})`);
+  }
+  return link;
+}
+
+/**
+ * `ip -batch` lines that make the bridge exist, up, and promiscuous when
+ * asked. Many ADDs may start on an empty node at once: each that found no
+ * bridge tries `link add`, and the caller accepts "File exists" from it.
+ * The MAC is set explicitly so that it does not follow the lowest port's.
+ */
+export function bridgeCommands(existing: LinkAddresses | undefined, config: BridgeConfig, mac: string): string[][] {
+  const name = config.bridge;
+  const flags = existing?.flags ?? [];
+  const mtu = config.mtu === undefined ? [] : ['mtu', String(config.mtu)];
+  return [
+    ...(existing ? [] : [['link', 'add', name, 'address', mac, ...mtu, 'type', 'bridge']]),
+    ...(flags.includes('UP') ? [] : [['link', 'set', name, 'up']]),
+    ...(config.promiscMode && !flags.includes('PROMISC') ? [['link', 'set', name, 'promisc', 'on']] : []),
+  ];
+}
+
+/**
+ * `ip -batch` lines that put the gateway addresses (CIDRs) on the bridge,
+ * with the reference bridge's rule for the addresses already there: an
+ * IPv4 address, or an IPv6 one whose subnet overlaps, that is not the
+ * gateway is a conflict; forceAddress replaces it, otherwise ADD fails.
+ */
+export function gatewayCommands(bridge: string, present: readonly AddrInfo[], gateways: readonly string[], forceAddress: boolean): string[][] {
+  const commands: string[][] = [];
+  const global = present.filter((a) => a.scope !== 'link');
+  for (const gateway of gateways) {
+    const wanted = parsePrefix(gateway);
+    if (!wanted) continue;
+    if (global.some((a) => `${a.local}/${a.prefixlen}` === gateway)) continue;
+    const conflicts = global.filter((a) => {
+      const other = parsePrefix(`${a.local}/${a.prefixlen}`);
+      return other?.family === wanted.family && (wanted.family === 4 || prefixesOverlap(other, wanted));
+    });
+    if (conflicts.length > 0 && !forceAddress) {
+      throw new CniError(
+        ErrorCode.Internal,
+        `bridge "${bridge}" already has the address ${conflicts[0]?.local}/${conflicts[0]?.prefixlen}, not the gateway ${gateway} (set forceAddress to replace it)`,
+      );
+    }
+    for (const old of conflicts) commands.push(['addr', 'del', `${old.local}/${old.prefixlen}`, 'dev', bridge]);
+    // nodad: an IPv6 gateway must answer at once, not after duplicate detection.
+    commands.push(['addr', 'add', gateway, 'dev', bridge, ...(wanted.family === 6 ? ['nodad'] : [])]);
+  }
+  return commands;
+}
+
+/** Puts the gateway addresses on the bridge; "already there" is a concurrent ADD's work and fine. */
+export async function addGatewayAddresses(
+  runner: Runner,
+  config: BridgeConfig,
+  present: readonly AddrInfo[],
+  gateways: readonly string[],
+): Promise<void> {
+  const commands = gatewayCommands(config.bridge, present, gateways, config.forceAddress);
+  const failures = await runBatch(runner, commands);
+  // A replaced address another ADD already removed is gone, as wanted.
+  requireNoFailure(failures, `adding the gateway addresses to ${config.bridge}`, (f) => f.command[1] === 'del' || isAlreadyDone(f));
+}
