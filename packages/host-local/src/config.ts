@@ -1,6 +1,6 @@
-import { invalidConfig, type CmdArgs, type IpAddress, type NetConf, type Route } from '@tscni/core';
-import type { RangeSet } from './range.js';
-import { parseRangeSets, parseRangeSet, requireNoOverlap } from './range-config.js';
+import { invalidConfig, parsePrefix, type CmdArgs, type IpAddress, type NetConf, type Route } from '@tscni/core';
+import type { Range, RangeSet } from './range.js';
+import { parseRange, parseRangeSets, requireNoOverlap } from './range-config.js';
 import { requestedIps } from './requested-ips.js';
 import { parseRoutes } from './routes.js';
 
@@ -44,13 +44,21 @@ function runtimeRangeSets(config: NetConf): RangeSet[] {
 /** The legacy single range (fields directly in ipam) and the seed's `podcidr` come before `ranges`. */
 function configuredRangeSets(ipam: Record<string, unknown>): RangeSet[] {
   const sets: RangeSet[] = [];
-  if (ipam.podcidr !== undefined) sets.push(parseRangeSet([{ subnet: ipam.podcidr }], 'ipam.podcidr'));
+  if (ipam.podcidr !== undefined) sets.push([parsePodCidr(ipam.podcidr)]);
   if (ipam.subnet !== undefined) {
     const { subnet, rangeStart, rangeEnd, gateway } = ipam;
-    sets.push(parseRangeSet([{ subnet, rangeStart, rangeEnd, gateway }], 'ipam'));
+    sets.push([parseRange({ subnet, rangeStart, rangeEnd, gateway }, 'ipam')]);
   }
   if (ipam.ranges !== undefined) sets.push(...parseRangeSets(ipam.ranges, 'ipam.ranges'));
   return sets;
+}
+
+/** The seed's shorthand: one range on the node's pod CIDR, gateway .1. */
+function parsePodCidr(raw: unknown): Range {
+  if (typeof raw !== 'string' || !parsePrefix(raw)) {
+    throw invalidConfig(`ipam.podcidr must be a CIDR such as "10.244.2.0/24", got ${JSON.stringify(raw)}`);
+  }
+  return parseRange({ subnet: raw }, 'ipam.podcidr');
 }
 
 function optionalString(raw: unknown, field: string): string | undefined {

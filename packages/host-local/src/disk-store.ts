@@ -71,19 +71,21 @@ export class DiskStore implements Store {
    * gives the answer (and repairs the entry).
    */
   findByOwner(owner: Owner): string[] {
-    const indexed = this.index.get(owner) ?? [];
+    // Old reference versions wrote the container ID alone, indexed with an empty ifname.
+    const legacy = { containerId: owner.containerId, ifName: '' };
+    const indexed = [...(this.index.get(owner) ?? []), ...(this.index.get(legacy) ?? [])];
     if (indexed.every((ip) => this.holds(ip, owner))) return indexed;
-    const found = this.allocations()
-      .filter((allocation) => ownerMatches(allocation.owner, owner))
-      .map((allocation) => allocation.ip);
-    this.index.set(owner, found);
-    return found;
+    const found = this.allocations().filter((allocation) => ownerMatches(allocation.owner, owner));
+    this.index.set(owner, found.filter((allocation) => allocation.owner.ifName !== '').map((allocation) => allocation.ip));
+    this.index.set(legacy, found.filter((allocation) => allocation.owner.ifName === '').map((allocation) => allocation.ip));
+    return found.map((allocation) => allocation.ip);
   }
 
   releaseByOwner(owner: Owner): string[] {
     const ips = this.findByOwner(owner);
     for (const ip of ips) this.release(ip);
     this.index.set(owner, []);
+    this.index.set({ containerId: owner.containerId, ifName: '' }, []);
     return ips;
   }
 
