@@ -1,0 +1,82 @@
+import type { TestNamespace } from '@tscni/core/testing';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { open, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { command } from './command.js';
+import { waitFor } from './wait-for.js';
+
+/** The containerd namespace the tests use; CNI container IDs are `<namespace>-<container>`. */
+export const CTR_NAMESPACE = 'tscni';
+
+/**
+ * A containerd daemon of the test's own: own root, state and socket, CRI
+ * disabled, started inside the node namespace. `ctr run --cni` is run there
+ * too, so the plugins it executes make their bridge and rules in the node
+ * namespace and never in the machine's.
+ */
+export class Containerd {
+  private constructor(
+    private readonly node: TestNamespace,
+    private readonly socket: string,
+    private readonly daemon: ChildProcess,
+  ) {}
+
+  static async start(dir: string, node: TestNamespace): Promise<Containerd> {
+    const socket = join(dir, 'containerd.sock');
+    const config = join(dir, 'containerd.toml');
+    await writeFile(
+      config,
+      `version = 2
+root = ${JSON.stringify(join(dir, 'root'))}
+state = ${JSON.stringify(join(dir, 'state'))}
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = ${JSON.stringify(socket)}
+[ttrpc]
+  address = ${JSON.stringify(`${socket}.ttrpc`)}
+[debug]
+  address = ${JSON.stringify(join(dir, 'debug.sock'))}
+`,
+    );
+    // Its log goes to a file: a pipe nobody reads would eventually block it.
+    const log = await open(join(dir, 'containerd.log'), 'a');
+    const daemon = spawn('nsenter', [`--net=${node.path}`, '--', 'containerd', '--config', config], {
+      stdio: ['ignore', log.fd, log.fd],
+    });
+    await log.close();
+    const containerd = new Containerd(node, socket, daemon);
+    await waitFor('containerd to serve its socket', async () => {
+      if (daemon.exitCode !== null) throw new Error(`containerd exited with ${daemon.exitCode}, see ${dir}/containerd.log`);
+      return (await containerd.ctr(['version'])) !== '';
+    });
+    return containerd;
+  }
+
+  /** Runs `ctr args` against this daemon, inside the node namespace. */
+  async ctr(args: string[]): Promise<string> {
+    return command('ctr', ['--address', this.socket, '--namespace', CTR_NAMESPACE, ...args], { netns: this.node.path });
+  }
+
+  async importImage(archive: string): Promise<void> {
+    await this.ctr(['images', 'import', archive]);
+  }
+
+  /** Kills and removes whatever containers a failed test left, then stops the daemon. */
+  async stop(): Promise<void> {
+    if (this.daemon.exitCode === null) {
+      const containers = (await this.ctr(['containers', 'list', '--quiet']).catch(() => '')).split('\n').filter(Boolean);
+      for (const id of containers) {
+        await this.ctr(['tasks', 'kill', '--signal', 'SIGKILL', id]).catch(() => undefined);
+        await waitFor(`task ${id} to stop`, async () => !(await this.ctr(['tasks', 'list', '--quiet'])).includes(id)).catch(
+          () => undefined,
+        );
+        await this.ctr(['tasks', 'delete', id]).catch(() => undefined);
+        await this.ctr(['containers', 'delete', id]).catch(() => undefined);
+      }
+      const exited = once(this.daemon, 'exit');
+      this.daemon.kill('SIGTERM');
+      await exited;
+    }
+  }
+}

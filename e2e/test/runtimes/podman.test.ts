@@ -1,0 +1,140 @@
+import { BIN_DIR, REFERENCE_BIN_DIR, Sandbox, type TestNamespace } from '@tscni/core/testing';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { busyboxRootfsArchive } from '../../src/runtimes/busybox-image.js';
+import { installed } from '../../src/runtimes/command.js';
+import { IcmpCapture } from '../../src/runtimes/icmp-capture.js';
+import { leftovers } from '../../src/runtimes/leftovers.js';
+import { connectOutside, type Uplink } from '../../src/runtimes/outside-network.js';
+import { Podman } from '../../src/runtimes/podman.js';
+
+const podmanMissing = !(await installed('podman')) || !(await installed('runc'));
+
+/** One network podman is given: the tscni plugins, and the reference ones as a baseline for the same checks. */
+interface NetworkUnderTest {
+  name: string;
+  bridge: string;
+  /** The first three octets of its /24. */
+  prefix: string;
+  conflist: (dataDir: string, lockDir: string) => object;
+}
+
+const tscniNetwork: NetworkUnderTest = {
+  name: 'tscni-net',
+  bridge: 'tscni0',
+  prefix: '10.88.10',
+  // podman 4.3's libcni speaks up to 1.0.0.
+  conflist: (dataDir, lockDir) => ({
+    cniVersion: '1.0.0',
+    name: 'tscni-net',
+    plugins: [
+      {
+        type: 'tscni-bridge',
+        bridge: 'tscni0',
+        isGateway: true,
+        capabilities: { ips: true },
+        ipam: { type: 'tscni-host-local', ranges: [[{ subnet: '10.88.10.0/24' }]], routes: [{ dst: '0.0.0.0/0' }], dataDir },
+      },
+      { type: 'tscni-masq', lockFile: join(lockDir, 'masq.lock') },
+    ],
+  }),
+};
+
+const referenceNetwork: NetworkUnderTest = {
+  name: 'reference-net',
+  bridge: 'ref0',
+  prefix: '10.88.20',
+  conflist: (dataDir) => ({
+    cniVersion: '1.0.0',
+    name: 'reference-net',
+    plugins: [
+      {
+        type: 'bridge',
+        bridge: 'ref0',
+        isGateway: true,
+        ipMasq: true,
+        capabilities: { ips: true },
+        ipam: { type: 'host-local', ranges: [[{ subnet: '10.88.20.0/24' }]], routes: [{ dst: '0.0.0.0/0' }], dataDir },
+      },
+    ],
+  }),
+};
+
+const describePodman = podmanMissing ? describe.skip : describe;
+
+describePodman(`podman ${podmanMissing ? '(skipped: podman or runc is not installed)' : '4 with the CNI backend'}`, () => {
+  const sandbox = new Sandbox('rt-podman');
+  let node: TestNamespace;
+  let outside: TestNamespace;
+  let uplink: Uplink;
+  let podman: Podman | undefined;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    node = await sandbox.namespace('node');
+    outside = await sandbox.namespace('outside');
+    uplink = await connectOutside(sandbox, node, outside);
+    const dir = await sandbox.dir();
+    dataDir = join(dir, 'ipam');
+    const configDir = join(dir, 'net.d');
+    await mkdir(configDir);
+    for (const network of [tscniNetwork, referenceNetwork]) {
+      await writeFile(join(configDir, `${network.name}.conflist`), JSON.stringify(network.conflist(dataDir, dir)));
+    }
+    podman = await Podman.create({
+      dir,
+      node,
+      network: { pluginDirs: [BIN_DIR, REFERENCE_BIN_DIR], configDir, defaultNetwork: tscniNetwork.name },
+      rootfsArchive: await busyboxRootfsArchive(dir),
+    });
+  });
+
+  afterAll(async () => {
+    await podman?.removeAllContainers();
+    await sandbox.cleanup();
+  });
+
+  describe.each([tscniNetwork, referenceNetwork])('on $name', (network) => {
+    const containers: string[] = [];
+    const addresses: string[] = [];
+
+    it('gives two containers addresses from the range; they ping each other and reach the outside masqueraded', async () => {
+      for (const n of [1, 2]) {
+        const id = await podman!.startContainer(`${network.name}-${n}`, network.name);
+        containers.push(id);
+        addresses.push(await podman!.address(id, network.name));
+      }
+      for (const address of addresses) expect(address).toMatch(new RegExp(`^${network.prefix.replace(/\./g, '\\.')}\\.\\d+$`));
+      expect(new Set(addresses).size).toBe(2);
+
+      await podman!.run(['exec', containers[0]!, 'ping', '-c1', '-W2', addresses[1]!]);
+      await podman!.run(['exec', containers[1]!, 'ping', '-c1', '-W2', addresses[0]!]);
+
+      const capture = await IcmpCapture.start(outside, uplink.name);
+      try {
+        await podman!.run(['exec', containers[0]!, 'ping', '-c1', '-W2', uplink.outsideAddress]);
+        expect(await capture.source()).toBe(uplink.nodeAddress);
+      } finally {
+        await capture.stop();
+      }
+    });
+
+    it("accepts podman's runtimeConfig (a requested address) and CNI_ARGS (IgnoreUnknown, K8S_POD_*)", async () => {
+      const requested = `${network.prefix}.200`;
+      const id = await podman!.startContainer(`${network.name}-fixed`, network.name, ['--ip', requested]);
+      containers.push(id);
+      addresses.push(requested);
+      expect(await podman!.address(id, network.name)).toBe(requested);
+      expect(await podman!.run(['exec', id, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0'])).toContain(`${requested}/24`);
+    });
+
+    it('podman rm leaves no address file, bridge port or rule', async () => {
+      await podman!.run(['rm', '--force', '--time', '0', ...containers]);
+      expect(await leftovers(node, { dataDir, network: network.name, bridge: network.bridge, mentions: [...containers, ...addresses] })).toEqual({
+        addressFiles: [],
+        bridgePorts: [],
+        rules: [],
+      });
+    });
+  });
+});
