@@ -1,7 +1,7 @@
 import type { TestNamespace } from '@tscni/core/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { open, writeFile } from 'node:fs/promises';
+import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { command } from './command.js';
 import { waitFor } from './wait-for.js';
@@ -24,6 +24,7 @@ export class Containerd {
 
   static async start(dir: string, node: TestNamespace): Promise<Containerd> {
     const socket = join(dir, 'containerd.sock');
+    await mkdir(dir, { recursive: true });
     const config = join(dir, 'containerd.toml');
     await writeFile(
       config,

@@ -1,5 +1,5 @@
 import type { TestNamespace } from '@tscni/core/testing';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BUSYBOX_IMAGE } from './busybox-image.js';
 import { command } from './command.js';
@@ -37,6 +37,7 @@ export class Podman {
 
   static async create(setup: PodmanSetup): Promise<Podman> {
     const { dir } = setup;
+    await mkdir(dir, { recursive: true });
     // cgroupfs and file events: there is no systemd here. runc: crun fails on
     // this kind of machine's hybrid cgroups. The default ulimits exceed what
     // the machine allows.

@@ -1,0 +1,39 @@
+import type { Sandbox } from '@tscni/core/testing';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+// The list/watch API server of route-sync's tests: the same protocol the agent's informer speaks.
+import { FakeApiServer, kubeNode } from '../../../packages/route-sync/test/support/api-server.js';
+import type { ClusterNode } from './netns-cluster.js';
+
+export const API_PORT = 6443;
+
+/**
+ * The Kubernetes API as the agents see it: served on the control plane's
+ * node IP, as in kind, holding one Node object per node with its InternalIP
+ * and spec.podCIDR. Returns the kubeconfig file the agents use.
+ */
+export async function startControlPlane(sandbox: Sandbox, nodes: ClusterNode[]): Promise<string> {
+  const controlPlane = nodes[0]!;
+  const dir = await sandbox.dir();
+  const api = await FakeApiServer.start(controlPlane.ns, API_PORT, dir);
+  for (const node of nodes) await api.put(kubeNode(node.name, [node.ip], [node.podCidr]));
+  return writeKubeconfig(dir, `http://${controlPlane.ip}:${API_PORT}`);
+}
+
+async function writeKubeconfig(dir: string, server: string): Promise<string> {
+  const path = join(dir, 'kubeconfig');
+  // @kubernetes/client-node speaks plain http only with TLS verification off.
+  const lines = [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- name: local\n  cluster:\n    server: ${server}\n    insecure-skip-tls-verify: true`,
+    'users:',
+    '- name: agent\n  user:\n    token: local',
+    'contexts:',
+    '- name: local\n  context:\n    cluster: local\n    user: agent',
+    'current-context: local',
+  ];
+  await writeFile(path, lines.join('\n') + '\n');
+  return path;
+}

@@ -1,0 +1,19 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The repository root, found upwards from this module: it runs both from
+ * e2e/src (jest) and bundled into dist/e2e (`npm start`).
+ */
+function findRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'nx.json'))) return dir;
+  }
+  throw new Error(`no nx.json above ${from}`);
+}
+
+export const REPO_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+
+/** The built executables and the tscni-node runtime (`npm run build`). */
+export const PLUGIN_DIR = join(REPO_ROOT, 'dist', 'cni', 'bin');

@@ -1,0 +1,123 @@
+import { binary, Sandbox, type TestNamespace } from '@tscni/core/testing';
+import { join } from 'node:path';
+import { BUSYBOX_IMAGE, busyboxRootfsArchive } from '../../src/runtimes/busybox-image.js';
+import { command, installed } from '../../src/runtimes/command.js';
+import { Containerd, CTR_NAMESPACE } from '../../src/runtimes/containerd.js';
+import { ctrConfDirBlocker, CtrCniFiles } from '../../src/runtimes/ctr-cni-dirs.js';
+import { leftovers } from '../../src/runtimes/leftovers.js';
+import { Podman } from '../../src/runtimes/podman.js';
+
+async function whyUnavailable(): Promise<string | undefined> {
+  for (const tool of ['containerd', 'ctr', 'runc', 'podman']) {
+    if (!(await installed(tool))) return `${tool} is not installed`;
+  }
+  return ctrConfDirBlocker();
+}
+const unavailable = await whyUnavailable();
+
+/** ctr's config for one run: the plugins under test, with the masquerade ctr's DEL must not leak. */
+interface NetworkUnderTest {
+  name: string;
+  bridge: string;
+  subnet: string;
+  conflist: (dataDir: string, lockDir: string) => object;
+}
+
+const tscniNetwork: NetworkUnderTest = {
+  name: 'tscni-ctr',
+  bridge: 'tscni0',
+  subnet: '10.89.10.0/24',
+  conflist: (dataDir, lockDir) => ({
+    cniVersion: '1.0.0',
+    name: 'tscni-ctr',
+    plugins: [
+      {
+        type: 'tscni-bridge',
+        bridge: 'tscni0',
+        isGateway: true,
+        ipMasq: true,
+        ipam: { type: 'tscni-host-local', ranges: [[{ subnet: '10.89.10.0/24' }]], routes: [{ dst: '0.0.0.0/0' }], dataDir },
+      },
+      { type: 'tscni-masq', lockFile: join(lockDir, 'masq.lock') },
+    ],
+  }),
+};
+
+const referenceNetwork: NetworkUnderTest = {
+  name: 'reference-ctr',
+  bridge: 'ref0',
+  subnet: '10.89.20.0/24',
+  conflist: (dataDir) => ({
+    cniVersion: '1.0.0',
+    name: 'reference-ctr',
+    plugins: [
+      {
+        type: 'bridge',
+        bridge: 'ref0',
+        isGateway: true,
+        ipMasq: true,
+        ipam: { type: 'host-local', ranges: [[{ subnet: '10.89.20.0/24' }]], routes: [{ dst: '0.0.0.0/0' }], dataDir },
+      },
+    ],
+  }),
+};
+
+const describeCtr = unavailable ? describe.skip : describe;
+
+describeCtr(`containerd 1.6, ctr run --cni${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  const sandbox = new Sandbox('rt-ctrd');
+  let node: TestNamespace;
+  let dir: string;
+  let containerd: Containerd | undefined;
+
+  beforeAll(async () => {
+    node = await sandbox.namespace('node');
+    dir = await sandbox.dir();
+    // podman turns the rootfs into an image archive ctr can import.
+    const podman = await Podman.create({ dir: join(dir, 'podman'), node, rootfsArchive: await busyboxRootfsArchive(dir) });
+    const archive = join(dir, 'busybox.tar');
+    await podman.saveImage(archive);
+    containerd = await Containerd.start(join(dir, 'containerd'), node);
+    await containerd.importImage(archive);
+  });
+
+  afterAll(async () => {
+    await containerd?.stop();
+    await sandbox.cleanup();
+  });
+
+  describe.each([
+    { network: tscniNetwork, leaksOnDelWithoutNetns: false },
+    { network: referenceNetwork, leaksOnDelWithoutNetns: true },
+  ])('with $network.name', ({ network, leaksOnDelWithoutNetns }) => {
+    let files: CtrCniFiles | undefined;
+    let dataDir: string;
+    const container = `${network.name}-c1`;
+    let address = '';
+
+    beforeAll(async () => {
+      dataDir = join(dir, `ipam-${network.name}`);
+      const plugins = ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-node'].map((name) => binary(name));
+      files = await CtrCniFiles.install(network.conflist(dataDir, dir), plugins);
+    });
+    afterAll(async () => files?.remove());
+
+    it('ADD with a /proc/<pid>/ns/net netns gives the container an address, with the bridge in the node namespace only', async () => {
+      const out = await containerd!.ctr(['run', '--rm', '--cni', BUSYBOX_IMAGE, container, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
+      address = /inet ([\d.]+)\//.exec(out)?.[1] ?? '';
+      const [base] = network.subnet.split('.0/');
+      expect(address.startsWith(`${base}.`)).toBe(true);
+      await command('ip', ['-n', node.name, 'link', 'show', network.bridge]);
+      await expect(command('ip', ['link', 'show', network.bridge])).rejects.toThrow(/does not exist/);
+    });
+
+    it(`DEL with an empty netns (ctr run --rm) ${leaksOnDelWithoutNetns ? 'leaks the masquerade rule, as the reference bridge is known to' : 'releases everything'}`, async () => {
+      expect(address).not.toBe('');
+      const left = await leftovers(node, { dataDir, network: network.name, bridge: network.bridge, mentions: [`${CTR_NAMESPACE}-${container}`, address] });
+      expect(left.addressFiles).toEqual([]);
+      expect(left.bridgePorts).toEqual([]);
+      if (leaksOnDelWithoutNetns) expect(left.rules).not.toEqual([]);
+      else expect(left.rules).toEqual([]);
+    });
+  });
+});
