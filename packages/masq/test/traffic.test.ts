@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { BIN_DIR, binary, REFERENCE_BIN_DIR, Sandbox, type TestNamespace } from '@tscni/core/testing';
+import { echoSourceSeenBy, link } from './network.js';
+
+const run = promisify(execFile);
+
+const OUTSIDE = '203.0.113.100'; // a host on the internet
+const NODE_UPLINK = '203.0.113.1';
+const PEER_POD = '10.244.2.1'; // an address in another node's pod CIDR
+
+/**
+ * A node namespace with an uplink to an "internet" namespace and a link to
+ * a peer node that owns 10.244.2.0/24; pods come from a bridge plugin
+ * chained with tscni-masq, run by the `tscni` chain runner inside the node.
+ */
+describe.each([
+  ['the reference bridge', 'bridge'],
+  ['tscni-bridge', 'tscni-bridge'],
+])('%s -> tscni-masq, run by the chain runner', (_name, bridgeType) => {
+  const sandbox = new Sandbox('mq');
+  let node: TestNamespace, pod: TestNamespace, internet: TestNamespace, peer: TestNamespace;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    node = await sandbox.namespace('node');
+    pod = await sandbox.namespace('pod');
+    internet = await sandbox.namespace('inet');
+    peer = await sandbox.namespace('peer');
+    await link(sandbox, [node, 'eth0', `${NODE_UPLINK}/24`], [internet, 'eth0', `${OUTSIDE}/24`]);
+    await link(sandbox, [node, 'eth1', '172.18.0.4/24'], [peer, 'eth0', '172.18.0.3/24']);
+    await sandbox.exec(peer, 'ip', ['addr', 'add', `${PEER_POD}/24`, 'dev', 'lo']);
+    await sandbox.exec(peer, 'ip', ['route', 'add', '10.244.1.0/24', 'via', '172.18.0.4']);
+    await sandbox.exec(node, 'ip', ['route', 'add', '10.244.2.0/24', 'via', '172.18.0.3']);
+
+    const dir = await sandbox.dir();
+    const conflist = {
+      cniVersion: '1.0.0',
+      name: 'mqnet',
+      plugins: [
+        {
+          type: bridgeType,
+          bridge: 'cni0',
+          isGateway: true,
+          isDefaultGateway: true,
+          ipMasq: false,
+          ipam: { type: 'host-local', subnet: '10.244.1.0/24', dataDir: join(dir, 'ipam') },
+        },
+        { type: 'tscni-masq', nonMasqueradeCIDRs: ['10.244.0.0/16'], lockFile: join(dir, 'masq.lock') },
+      ],
+    };
+    await writeFile(join(dir, 'mqnet.conflist'), JSON.stringify(conflist));
+    env = {
+      NETCONFPATH: dir,
+      CNI_PATH: `${BIN_DIR}:${REFERENCE_BIN_DIR}`,
+      CNI_CACHE_DIR: join(dir, 'cache'),
+      CNI_CONTAINERID: 'mq-pod',
+    };
+  });
+  afterAll(() => sandbox.cleanup());
+
+  const tscni = (...args: string[]) =>
+    run('ip', ['netns', 'exec', node.name, 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), binary('tscni'), ...args]);
+  const ping = (address: string) => sandbox.exec(pod, 'ping', ['-c', '1', '-W', '5', address]);
+
+  it('ADD gives the pod an address and the node one masquerade rule set', async () => {
+    const result = JSON.parse((await tscni('add', 'mqnet', pod.path)).stdout) as { ips: Array<{ address: string }> };
+    expect(result.ips[0]?.address).toMatch(/^10\.244\.1\.\d+\/24$/);
+    expect((await sandbox.exec(node, 'iptables-nft', ['-t', 'nat', '-S', 'TSCNI-MASQ'])).split('\n')).toContain(
+      '-A TSCNI-MASQ -d 10.244.0.0/16 -m comment --comment "tscni-masq: no masquerade to 10.244.0.0/16" -j RETURN',
+    );
+  });
+
+  it("pod -> internet is seen with the node's address, and the reply comes back", async () => {
+    expect(await echoSourceSeenBy(internet, 'eth0', () => ping(OUTSIDE))).toBe(NODE_UPLINK);
+  });
+
+  it("pod -> another node's pod CIDR keeps the pod's address", async () => {
+    expect(await echoSourceSeenBy(peer, 'eth0', () => ping(PEER_POD))).toMatch(/^10\.244\.1\.\d+$/);
+  });
+
+  it('CHECK passes; DEL removes the pod and keeps the node rules for the next pod', async () => {
+    await tscni('check', 'mqnet', pod.path);
+    await tscni('del', 'mqnet', pod.path);
+    await expect(sandbox.exec(pod, 'ip', ['link', 'show', 'eth0'])).rejects.toThrow();
+    expect(await sandbox.exec(node, 'iptables-nft', ['-t', 'nat', '-S', 'TSCNI-MASQ'])).toContain('-j MASQUERADE');
+  });
+});
