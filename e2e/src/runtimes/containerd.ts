@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BUSYBOX_IMAGE } from './busybox-image.js';
 import { command } from './command.js';
 import { waitFor } from './wait-for.js';
 
@@ -59,6 +60,22 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
     return command('ctr', ['--address', this.socket, '--namespace', CTR_NAMESPACE, ...args], { netns: this.node.path });
   }
 
+  /**
+   * `ctr run --rm --cni` of a busybox container that prints its IPv4
+   * addresses and then waits for its stdin to close, so a test can look at
+   * the node while the container runs. ctr itself runs the CNI ADD once the
+   * task exists, and DEL, with an empty netns, once it has exited.
+   */
+  runUntilStdinCloses(container: string): CtrRun {
+    const child = spawn(
+      'nsenter',
+      [`--net=${this.node.path}`, '--', 'ctr', '--address', this.socket, '--namespace', CTR_NAMESPACE, 'run', '--rm', '--cni', BUSYBOX_IMAGE, container,
+        'sh', '-c', 'ip -4 -o addr show dev eth0; read _; exit 0'],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    return new CtrRun(child);
+  }
+
   async importImage(archive: string): Promise<void> {
     await this.ctr(['images', 'import', archive]);
   }
@@ -79,5 +96,32 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
       this.daemon.kill('SIGTERM');
       await exited;
     }
+  }
+}
+
+/** A running `ctr run` (see Containerd.runUntilStdinCloses). */
+export class CtrRun {
+  private output = '';
+  private readonly exited: Promise<number>;
+
+  constructor(private readonly ctr: ChildProcess) {
+    ctr.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    ctr.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.exited = once(ctr, 'exit').then(([code]) => (code as number | null) ?? -1);
+  }
+
+  /** The container's IPv4 address on eth0, once it has printed it. */
+  async address(): Promise<string> {
+    return waitFor('the container to print its address', async () => {
+      if (this.ctr.exitCode !== null) throw new Error(`ctr exited with ${this.ctr.exitCode}: ${this.output}`);
+      return /inet ([\d.]+)\//.exec(this.output)?.[1];
+    });
+  }
+
+  /** Lets the container exit and waits for ctr, which runs CNI DEL last; rejects unless ctr succeeded. */
+  async finish(): Promise<void> {
+    this.ctr.stdin?.end();
+    const code = await this.exited;
+    if (code !== 0) throw new Error(`ctr run exited with ${code}: ${this.output}`);
   }
 }

@@ -18,7 +18,11 @@ export interface PodmanSetup {
   dir: string;
   /** podman runs inside this namespace, so the plugins it executes make their bridge and rules there. */
   node: TestNamespace;
-  /** How containers get their network; absent for a podman used only to convert images. */
+  /**
+   * How containers get their network; absent for a podman used only to
+   * convert images (its network directory is then a private empty one: podman
+   * creates a lock file there, which must not land in the machine's).
+   */
   network?: PodmanNetworkSetup;
   /** A root filesystem archive (see busyboxRootfsArchive), imported as BUSYBOX_IMAGE. */
   rootfsArchive: string;
@@ -49,7 +53,7 @@ events_logger = "file"
 events_logfile_path = ${JSON.stringify(join(dir, 'events.log'))}
 runtime = "runc"
 tmp_dir = ${JSON.stringify(join(dir, 'tmp'))}
-${setup.network ? networkSection(setup.network) : ''}
+${networkSection(setup.network ?? { pluginDirs: [], configDir: join(dir, 'net.d'), defaultNetwork: 'none' })}
 [containers]
 default_ulimits = ["nofile=16384:16384", "nproc=32768:32768"]
 `,
@@ -102,9 +106,11 @@ graphroot = ${JSON.stringify(join(dir, 'root'))}
 }
 
 function networkSection(network: PodmanNetworkSetup): string {
+  // podman refuses an empty list; without the key it uses its default plugin directories.
+  const pluginDirs = network.pluginDirs.length > 0 ? `cni_plugin_dirs = [${network.pluginDirs.map((dir) => JSON.stringify(dir)).join(', ')}]` : '';
   return `[network]
 network_backend = "cni"
-cni_plugin_dirs = [${network.pluginDirs.map((dir) => JSON.stringify(dir)).join(', ')}]
+${pluginDirs}
 network_config_dir = ${JSON.stringify(network.configDir)}
 default_network = ${JSON.stringify(network.defaultNetwork)}`;
 }
