@@ -1,0 +1,104 @@
+import { loadAllYaml } from '@kubernetes/client-node';
+import { binary } from '@tscni/core/testing';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEMO_MANIFEST, DEPLOY_DIR, IMAGE, KIND_CONFIG } from '../src/kind/kind-cluster.js';
+import { PLUGIN_DIR } from '../src/paths.js';
+
+type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const read = (file: string) => readFileSync(join(DEPLOY_DIR, file), 'utf8');
+const kustomization = loadAllYaml(read('kustomization.yaml'))[0] as Doc;
+const docs = (kustomization.resources as string[]).flatMap((file) => loadAllYaml(read(file)) as Doc[]);
+const find = (kind: string) => docs.find((d) => d.kind === kind)!;
+const daemonSet = find('DaemonSet');
+const pod = daemonSet.spec.template.spec;
+const agent = pod.containers[0];
+const env = (name: string) => agent.env.find((e: Doc) => e.name === name);
+const kindConfig = loadAllYaml(readFileSync(KIND_CONFIG, 'utf8'))[0] as Doc;
+
+describe('deploy/ manifests', () => {
+  it('applies the RBAC and the DaemonSet, all in kube-system', () => {
+    expect(docs.map((d) => d.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'DaemonSet', 'ServiceAccount']);
+    for (const kind of ['ServiceAccount', 'DaemonSet']) expect(find(kind).metadata.namespace).toBe('kube-system');
+  });
+
+  it('lets the agent get, list and watch nodes, nothing more', () => {
+    expect(find('ClusterRole').rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }]);
+    const binding = find('ClusterRoleBinding');
+    expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: find('ClusterRole').metadata.name });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: find('ServiceAccount').metadata.name, namespace: 'kube-system' }]);
+    expect(pod.serviceAccountName).toBe(find('ServiceAccount').metadata.name);
+  });
+
+  it('runs on every node, in the host network, with NET_ADMIN and NET_RAW', () => {
+    expect(pod.hostNetwork).toBe(true);
+    expect(pod.tolerations).toEqual([{ operator: 'Exists' }]);
+    expect([...agent.securityContext.capabilities.add].sort()).toEqual(['NET_ADMIN', 'NET_RAW']);
+  });
+
+  it('mounts the host paths the agent and the plugins share', () => {
+    const hostPathOf = (mount: Doc) => pod.volumes.find((v: Doc) => v.name === mount.name)?.hostPath?.path;
+    const mounts = Object.fromEntries(agent.volumeMounts.map((m: Doc) => [m.mountPath, { host: hostPathOf(m), readOnly: m.readOnly ?? false }]));
+    expect(mounts).toEqual({
+      '/etc/cni/net.d': { host: '/etc/cni/net.d', readOnly: false },
+      '/opt/cni/bin': { host: '/opt/cni/bin', readOnly: false },
+      '/var/lib/cni': { host: '/var/lib/cni', readOnly: false },
+      '/run/tscni': { host: '/run/tscni', readOnly: false },
+      '/run/xtables.lock': { host: '/run/xtables.lock', readOnly: false },
+      '/lib/modules': { host: '/lib/modules', readOnly: true },
+    });
+  });
+
+  it('names the node from the downward API and the cluster CIDR of the kind config', () => {
+    expect(env('NODE_NAME')).toEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
+    expect(env('TSCNI_CLUSTER_CIDR')?.value).toBe(kindConfig.networking.podSubnet);
+  });
+
+  it('probes liveness on the health endpoint the agent serves', () => {
+    const port = Number(String(env('TSCNI_HEALTH_ADDR')?.value).split(':').at(-1));
+    expect(agent.livenessProbe.httpGet).toEqual({ path: '/healthz', port });
+    expect(agent.ports).toContainEqual({ name: 'health', containerPort: port });
+  });
+
+  it('sets only environment variables the agent reads', () => {
+    const usage = spawnSync(binary('tscni-route-sync'), ['agent', '--help'], { encoding: 'utf8' }).stdout;
+    for (const { name } of agent.env as Doc[]) expect(usage).toContain(`env ${name}`);
+  });
+
+  it('runs the image the kind suite builds and loads', () => {
+    expect(agent.image).toBe(IMAGE);
+    expect(agent.imagePullPolicy).toBe('IfNotPresent');
+  });
+});
+
+describe('deploy/Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+
+  it('is a Node 24 slim image with the network tools', () => {
+    expect(dockerfile).toMatch(/^FROM node:24-[a-z]+-slim$/m);
+    for (const tool of ['iproute2', 'iptables', 'nftables']) expect(dockerfile).toContain(` ${tool}`);
+  });
+
+  it('copies every built executable and starts the agent, which installs them', () => {
+    const executables = readdirSync(PLUGIN_DIR).filter((f) => f.startsWith('tscni') && f !== 'tscni-node' && !f.endsWith('.tmp'));
+    for (const file of executables) expect(dockerfile).toContain(`dist/cni/bin/${file} `);
+    expect(dockerfile).toContain('ln -s /usr/local/bin/node /opt/tscni/bin/tscni-node');
+    expect(dockerfile).toContain('ENTRYPOINT ["/opt/tscni/bin/tscni-route-sync", "agent", "--install-plugins"]');
+  });
+});
+
+describe('deploy/kind-config.yaml and the demo', () => {
+  it('is the seed cluster without kind\'s own CNI', () => {
+    expect(kindConfig).toMatchObject({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4' });
+    expect(kindConfig.networking).toEqual({ disableDefaultCNI: true, podSubnet: '10.244.0.0/16' });
+    expect(kindConfig.nodes.map((n: Doc) => n.role)).toEqual(['control-plane', 'worker', 'worker']);
+  });
+
+  it('demo is the seed\'s DaemonSet: a pod with ping on each worker', () => {
+    const demo = loadAllYaml(readFileSync(DEMO_MANIFEST, 'utf8'))[0] as Doc;
+    expect(demo).toMatchObject({ kind: 'DaemonSet', metadata: { name: 'demo' } });
+    expect(demo.spec.template.spec.containers[0]).toMatchObject({ image: expect.stringMatching(/^busybox:/), command: ['sleep', '5000'] });
+  });
+});
