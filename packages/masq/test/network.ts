@@ -15,7 +15,7 @@ export async function link(
 }
 
 /**
- * Captures the first ICMP echo request arriving on `ns`'s `device` while
+ * Captures the first ICMP or ICMPv6 echo request arriving on `ns`'s `device` while
  * `send` runs, and returns its source address. tcpdump announces on stderr
  * when it listens; only then is `send` started.
  */
@@ -24,7 +24,8 @@ export async function echoSourceSeenBy(
   device: string,
   send: () => Promise<unknown>,
 ): Promise<string> {
-  const tcpdump = spawn('ip', ['netns', 'exec', ns.name, 'tcpdump', '-l', '-n', '-c', '1', '-i', device, 'icmp[icmptype] == icmp-echo']);
+  const echoRequest = '(icmp and icmp[icmptype] == icmp-echo) or (icmp6 and ip6[40] == 128)';
+  const tcpdump = spawn('ip', ['netns', 'exec', ns.name, 'tcpdump', '-l', '-n', '-c', '1', '-i', device, echoRequest]);
   let stdout = '';
   tcpdump.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const exited = new Promise<void>((resolve) => tcpdump.on('close', () => resolve()));
@@ -34,7 +35,7 @@ export async function echoSourceSeenBy(
   });
   await send();
   await exited;
-  const source = / IP (\S+) > /.exec(stdout)?.[1];
+  const source = / IP6? (\S+) > /.exec(stdout)?.[1];
   if (!source) throw new Error(`no echo request captured: ${stdout}`);
   return source;
 }

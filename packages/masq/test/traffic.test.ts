@@ -7,9 +7,11 @@ import { echoSourceSeenBy, link } from './network.js';
 
 const run = promisify(execFile);
 
-const OUTSIDE = '203.0.113.100'; // a host on the internet
-const NODE_UPLINK = '203.0.113.1';
-const PEER_POD = '10.244.2.1'; // an address in another node's pod CIDR
+/** Per family: a host on the internet, the node's uplink address, an address in another node's pod CIDR. */
+const ADDRESSES = {
+  4: { outside: '203.0.113.100', uplink: '203.0.113.1', peerPod: '10.244.2.1', pod: /^10\.244\.1\.\d+$/ },
+  6: { outside: '2001:db8:203::100', uplink: '2001:db8:203::1', peerPod: 'fd00:10:244:2::1', pod: /^fd00:10:244:1::\w+$/ },
+};
 
 /**
  * A node namespace with an uplink to an "internet" namespace and a link to
@@ -29,11 +31,22 @@ describe.each([
     pod = await sandbox.namespace('pod');
     internet = await sandbox.namespace('inet');
     peer = await sandbox.namespace('peer');
-    await link(sandbox, [node, 'eth0', `${NODE_UPLINK}/24`], [internet, 'eth0', `${OUTSIDE}/24`]);
+    await link(sandbox, [node, 'eth0', '203.0.113.1/24'], [internet, 'eth0', '203.0.113.100/24']);
     await link(sandbox, [node, 'eth1', '172.18.0.4/24'], [peer, 'eth0', '172.18.0.3/24']);
-    await sandbox.exec(peer, 'ip', ['addr', 'add', `${PEER_POD}/24`, 'dev', 'lo']);
+    for (const [ns, device, address] of [
+      [node, 'eth0', '2001:db8:203::1/64'],
+      [internet, 'eth0', '2001:db8:203::100/64'],
+      [node, 'eth1', 'fd00:172:18::4/64'],
+      [peer, 'eth0', 'fd00:172:18::3/64'],
+      [peer, 'lo', 'fd00:10:244:2::1/64'],
+      [peer, 'lo', '10.244.2.1/24'],
+    ] as const) {
+      await sandbox.exec(ns, 'ip', ['addr', 'add', address, 'dev', device, ...(address.includes(':') ? ['nodad'] : [])]);
+    }
     await sandbox.exec(peer, 'ip', ['route', 'add', '10.244.1.0/24', 'via', '172.18.0.4']);
+    await sandbox.exec(peer, 'ip', ['route', 'add', 'fd00:10:244:1::/64', 'via', 'fd00:172:18::4']);
     await sandbox.exec(node, 'ip', ['route', 'add', '10.244.2.0/24', 'via', '172.18.0.3']);
+    await sandbox.exec(node, 'ip', ['route', 'add', 'fd00:10:244:2::/64', 'via', 'fd00:172:18::3']);
 
     const dir = await sandbox.dir();
     const conflist = {
@@ -46,9 +59,17 @@ describe.each([
           isGateway: true,
           isDefaultGateway: true,
           ipMasq: false,
-          ipam: { type: 'host-local', subnet: '10.244.1.0/24', dataDir: join(dir, 'ipam') },
+          ipam: {
+            type: 'host-local',
+            ranges: [[{ subnet: '10.244.1.0/24' }], [{ subnet: 'fd00:10:244:1::/64' }]],
+            dataDir: join(dir, 'ipam'),
+          },
         },
-        { type: 'tscni-masq', nonMasqueradeCIDRs: ['10.244.0.0/16'], lockFile: join(dir, 'masq.lock') },
+        {
+          type: 'tscni-masq',
+          nonMasqueradeCIDRs: ['10.244.0.0/16', 'fd00:10:244::/56'],
+          lockFile: join(dir, 'masq.lock'),
+        },
       ],
     };
     await writeFile(join(dir, 'mqnet.conflist'), JSON.stringify(conflist));
@@ -63,22 +84,29 @@ describe.each([
 
   const tscni = (...args: string[]) =>
     run('ip', ['netns', 'exec', node.name, 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), binary('tscni'), ...args]);
-  const ping = (address: string) => sandbox.exec(pod, 'ping', ['-c', '1', '-W', '5', address]);
+  // Three tries: an IPv6 gateway address may still be tentative (DAD) for the first one.
+  const ping = (address: string) => sandbox.exec(pod, 'ping', ['-c', '3', '-i', '0.2', '-W', '5', address]);
+  const families = [[4], [6]] as const;
 
   it('ADD gives the pod an address and the node one masquerade rule set', async () => {
     const result = JSON.parse((await tscni('add', 'mqnet', pod.path)).stdout) as { ips: Array<{ address: string }> };
-    expect(result.ips[0]?.address).toMatch(/^10\.244\.1\.\d+\/24$/);
+    expect(result.ips.map((ip) => ip.address.split('/')[0])).toEqual([
+      expect.stringMatching(ADDRESSES[4].pod),
+      expect.stringMatching(ADDRESSES[6].pod),
+    ]);
     expect((await sandbox.exec(node, 'iptables-nft', ['-t', 'nat', '-S', 'TSCNI-MASQ'])).split('\n')).toContain(
       '-A TSCNI-MASQ -d 10.244.0.0/16 -m comment --comment "tscni-masq: no masquerade to 10.244.0.0/16" -j RETURN',
     );
   });
 
-  it("pod -> internet is seen with the node's address, and the reply comes back", async () => {
-    expect(await echoSourceSeenBy(internet, 'eth0', () => ping(OUTSIDE))).toBe(NODE_UPLINK);
+  it.each(families)("IPv%i: pod -> internet is seen with the node's address, and the reply comes back", async (family) => {
+    const { outside, uplink } = ADDRESSES[family];
+    expect(await echoSourceSeenBy(internet, 'eth0', () => ping(outside))).toBe(uplink);
   });
 
-  it("pod -> another node's pod CIDR keeps the pod's address", async () => {
-    expect(await echoSourceSeenBy(peer, 'eth0', () => ping(PEER_POD))).toMatch(/^10\.244\.1\.\d+$/);
+  it.each(families)("IPv%i: pod -> another node's pod CIDR keeps the pod's address", async (family) => {
+    const { peerPod, pod } = ADDRESSES[family];
+    expect(await echoSourceSeenBy(peer, 'eth0', () => ping(peerPod))).toMatch(pod);
   });
 
   it('CHECK passes; DEL removes the pod and keeps the node rules for the next pod', async () => {
