@@ -5,7 +5,8 @@ import { routeSyncHandlers } from './plugin/handlers.js';
 // per-pod plugin must not pay for it at every start.
 if (process.argv[2] === 'agent') {
   const { runAgent } = await import('./agent/main.js');
-  process.exitCode = await runAgent(process.argv.slice(3));
+  // Exits at once when done: idle keep-alive connections to the API server would hold the process.
+  process.exit(await runAgent(process.argv.slice(3)));
 } else {
   await runPlugin(routeSyncHandlers(), 'CNI tscni-route-sync plugin: routes to peer nodes, kept by its agent');
 }

@@ -1,10 +1,11 @@
+import { join } from 'node:path';
 import { familyOf, type NetConfList } from '@tscni/core';
 
 export const CONFLIST_NAME = '10-tscni.conflist';
 
 export interface ConflistInput {
   podCidrs: readonly string[];
-  clusterCidrs: readonly string[];
+  nonMasqueradeCidrs: readonly string[];
   stateDir: string;
 }
 
@@ -29,8 +30,13 @@ export function buildConflist(input: ConflistInput): NetConfList {
         isDefaultGateway: true,
         ipam: { type: 'tscni-host-local', ranges },
       },
-      { type: 'tscni-masq', nonMasqueradeCIDRs: [...input.clusterCidrs] },
+      { type: 'tscni-masq', nonMasqueradeCIDRs: [...input.nonMasqueradeCidrs], lockFile: masqLockFile(input.stateDir) },
       { type: 'tscni-route-sync', stateDir: input.stateDir },
     ],
   };
+}
+
+/** The lock the masq plugin and the agent share while they change the rules. */
+export function masqLockFile(stateDir: string): string {
+  return join(stateDir, 'masq.lock');
 }

@@ -1,4 +1,4 @@
-import { familyOf, parseIp, prefixContains, type IpPrefix } from '@tscni/core';
+import { familyOf, parseIp, parsePrefix, prefixContains, type IpPrefix } from '@tscni/core';
 import type { PeerRoute } from '../routes-proto.js';
 import type { NodeInfo } from './node-info.js';
 
@@ -55,11 +55,33 @@ export function desiredState(input: DesiredInput): DesiredState {
       }
     }
   }
-  const nonMasqueradeCidrs = [...new Set([...podCidrs, ...input.extraNonMasqueradeCidrs])].sort();
+  const nonMasqueradeCidrs = withoutCovered([...podCidrs, ...input.extraNonMasqueradeCidrs]);
   return { ownPodCidrs, routes, skipped, nonMasqueradeCidrs };
 }
 
 function isConnected(address: string, connected: readonly IpPrefix[]): boolean {
   const ip = parseIp(address);
   return ip !== undefined && connected.some((network) => prefixContains(network, ip));
+}
+
+/**
+ * The CIDRs minus those inside another one (a node's /24 inside the cluster's
+ * /16), sorted: the set stays the same while nodes come and go.
+ */
+function withoutCovered(cidrs: readonly string[]): string[] {
+  const prefixes = [...new Set(cidrs)].flatMap((text) => {
+    const prefix = parsePrefix(text);
+    return prefix ? [{ text, prefix }] : [];
+  });
+  return prefixes
+    .filter(({ text, prefix }) =>
+      !prefixes.some(
+        (other) =>
+          other.text !== text &&
+          other.prefix.prefixLength <= prefix.prefixLength &&
+          prefixContains(other.prefix, { family: prefix.family, value: prefix.address }),
+      ),
+    )
+    .map(({ text }) => text)
+    .sort();
 }

@@ -1,7 +1,8 @@
 import { IpRoute, createLogger, execaRunner, type Logger } from '@tscni/core';
 import { serveHealth } from './health.js';
 import { installPlugins } from './install.js';
-import type { NonMasqueradeSync } from './masq-set.js';
+import { masqLockFile } from './conflist.js';
+import { masqRules } from './masq-set.js';
 import { nodeInfoOf } from './node-info.js';
 import { NodeWatch, loadKubeConfig } from './node-watch.js';
 import { UsageError, parseOptions, usage, type AgentOptions } from './options.js';
@@ -37,8 +38,7 @@ export async function runAgent(argv: string[]): Promise<number> {
 async function runUntilSignal(options: AgentOptions, log: Logger): Promise<void> {
   const kubeConfig = loadKubeConfig(options.kubeconfig);
   if (options.installPlugins) await installPlugins(options.cniBinDir, log);
-  const syncNonMasquerade: NonMasqueradeSync = async () => {};
-  const deps = { options, ip: new IpRoute(execaRunner), runner: execaRunner, syncNonMasquerade, log };
+  const deps = { options, ip: new IpRoute(execaRunner), runner: execaRunner, syncNonMasquerade: masqRules(masqLockFile(options.stateDir)), log };
   const loop = new SyncLoop(deps, () => (watch.synced ? watch.nodes().map(nodeInfoOf) : undefined), log);
   const watch: NodeWatch = new NodeWatch(kubeConfig, () => loop.schedule(), log);
   const server = options.healthAddr ? await serveHealth(options.healthAddr, () => loop.health) : undefined;

@@ -62,7 +62,8 @@ export async function syncNode(deps: SyncDeps, nodes: NodeInfo[], memory: SyncMe
   await enableForwarding(deps.runner, families);
   const conflist = buildConflist({
     podCidrs: desired.ownPodCidrs,
-    clusterCidrs: options.clusterCidrs.length > 0 ? options.clusterCidrs : desired.nonMasqueradeCidrs,
+    // The same set the masq rules hold, or the next ADD would put a different one back.
+    nonMasqueradeCidrs: desired.nonMasqueradeCidrs,
     stateDir: options.stateDir,
   });
   const path = join(options.cniConfDir, CONFLIST_NAME);

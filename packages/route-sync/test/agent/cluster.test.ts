@@ -1,0 +1,165 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Sandbox, execIn, type TestNamespace } from '@tscni/core/testing';
+import { FakeApiServer, kubeNode } from '../support/api-server.js';
+import {
+  API_PORT, SEED, agentLog, eventually, makeSegment, ourRoutes, startAgent, stopAgent, writeKubeconfig, type TestNode,
+} from '../support/cluster.js';
+
+/** What the API says about each Node: the test's model of the cluster. */
+const model = new Map<string, { ips: string[]; cidrs: string[] }>();
+
+function put(server: FakeApiServer, name: string, ips: string[], cidrs: string[]): Promise<unknown> {
+  model.set(name, { ips, cidrs });
+  return server.put(kubeNode(name, ips, cidrs));
+}
+
+/** The routes a node should hold: every other node's pod CIDRs via its IP on the segment. */
+function expectedRoutes(self: string): Record<string, string> {
+  const routes: Record<string, string> = {};
+  for (const [name, { ips, cidrs }] of model) {
+    // The segment is IPv4 only: an IPv6 pod CIDR has no InternalIP of its family.
+    const via = ips.find((ip) => ip.startsWith('172.17.'));
+    if (name !== self && via) for (const cidr of cidrs.filter((c) => !c.includes(':'))) routes[cidr] = via;
+  }
+  return routes;
+}
+
+describe('the agent in three nodes on one segment', () => {
+  const sandbox = new Sandbox('rs');
+  let api: TestNamespace;
+  let nodes: TestNode[];
+  let server: FakeApiServer;
+  let kubeconfig: string;
+  const node = (i: number) => (): TestNode => nodes[i]!;
+  const [controlPlane, worker, worker2] = [node(0), node(1), node(2)];
+
+  const converged = (node: TestNode): Promise<void> =>
+    eventually(async () => expect(await ourRoutes(sandbox, node.ns)).toEqual(expectedRoutes(node.name)));
+  const allConverged = (): Promise<unknown> => Promise.all(nodes.map(converged));
+
+  beforeAll(async () => {
+    ({ api, nodes } = await makeSegment(sandbox));
+    kubeconfig = await writeKubeconfig(await sandbox.dir());
+    server = await FakeApiServer.start(api, API_PORT, await sandbox.dir());
+    for (const seed of SEED) await put(server, seed.name, [seed.ip], [seed.podCidr]);
+    // Left over from an earlier run of the agent: ours, so removed at start.
+    await sandbox.exec(controlPlane().ns, 'ip', ['route', 'add', '10.99.0.0/24', 'via', '172.17.0.9', 'proto', '243']);
+    // Someone else's route to a prefix a node will get later: never touched.
+    await sandbox.exec(worker().ns, 'ip', ['route', 'add', '10.244.3.0/24', 'via', '172.17.0.2', 'proto', 'static']);
+    for (const node of nodes) await startAgent(node, kubeconfig);
+  });
+
+  afterAll(async () => {
+    for (const node of nodes ?? []) await stopAgent(node);
+    await server?.kill();
+    await sandbox.cleanup();
+  });
+
+  test("converges to the seed's route table and removes its own stale route", async () => {
+    await allConverged();
+    expect(await ourRoutes(sandbox, worker().ns)).toEqual({ '10.244.0.0/24': '172.17.0.2', '10.244.1.0/24': '172.17.0.3' });
+    expect(await ourRoutes(sandbox, controlPlane().ns)).not.toHaveProperty(['10.99.0.0/24']);
+  });
+
+  test("writes each node's conflist with its own pod CIDR and publishes the peers for the plugin", async () => {
+    const conflist = await eventually(async () => JSON.parse(await readFile(join(worker().confDir, '10-tscni.conflist'), 'utf8')));
+    expect(conflist).toEqual({
+      cniVersion: '1.1.0',
+      cniVersions: ['0.3.1', '0.4.0', '1.0.0', '1.1.0'],
+      name: 'tscni',
+      plugins: [
+        { type: 'tscni-bridge', bridge: 'cni0', isGateway: true, isDefaultGateway: true, ipam: { type: 'tscni-host-local', ranges: [[{ subnet: '10.244.2.0/24' }]] } },
+        { type: 'tscni-masq', nonMasqueradeCIDRs: ['10.244.0.0/16'], lockFile: join(worker().stateDir, 'masq.lock') },
+        { type: 'tscni-route-sync', stateDir: worker().stateDir },
+      ],
+    });
+    const state = JSON.parse(await readFile(join(worker().stateDir, 'route-sync.json'), 'utf8'));
+    expect(state.routes).toEqual([
+      { dst: '10.244.0.0/24', via: '172.17.0.2', node: 'kind-control-plane' },
+      { dst: '10.244.1.0/24', via: '172.17.0.3', node: 'kind-worker2' },
+    ]);
+  });
+
+  test('turns on forwarding, syncs the non-masquerade set and reports healthy', async () => {
+    expect((await execIn(worker().ns, 'cat', ['/proc/sys/net/ipv4/ip_forward'])).trim()).toBe('1');
+    const rules = await eventually(async () => {
+      const text = (await execIn(worker().ns, 'iptables-save', ['-t', 'nat'])) + (await execIn(worker().ns, 'nft', ['list', 'ruleset']));
+      expect(text).toContain('10.244.0.0/16');
+      return text;
+    });
+    expect(rules).toMatch(/masquerade/i);
+    const script = "fetch('http://127.0.0.1:9440/healthz').then(async (r) => console.log(r.status, await r.text()))";
+    const health = await execIn(worker().ns, process.execPath, ['-e', script]);
+    expect(health).toMatch(/^200 .*"healthy":true/);
+  });
+
+  test('routes a new node, except where a route of another protocol has the prefix', async () => {
+    await put(server, 'kind-worker3', ['172.17.0.5'], ['10.244.3.0/24']);
+    await converged(controlPlane());
+    await converged(worker2());
+    const expected = expectedRoutes(worker().name);
+    delete expected['10.244.3.0/24'];
+    await eventually(async () => expect(await agentLog(worker())).toContain('another protocol'));
+    expect(await ourRoutes(sandbox, worker().ns)).toEqual(expected);
+    const foreign = await sandbox.exec(worker().ns, 'ip', ['route', 'show', '10.244.3.0/24']);
+    expect(foreign.trim()).toBe('10.244.3.0/24 via 172.17.0.2 dev eth0 proto static');
+  });
+
+  test('follows a node that is re-addressed, then gets another pod CIDR, then leaves the segment', async () => {
+    await put(server, 'kind-worker3', ['172.17.0.6'], ['10.244.3.0/24']);
+    await converged(controlPlane());
+    await put(server, 'kind-worker3', ['172.17.0.6'], ['10.244.4.0/24']);
+    await allConverged();
+    await put(server, 'kind-worker3', ['192.168.50.5'], ['10.244.4.0/24']);
+    await allConverged();
+    await eventually(async () => expect(await agentLog(controlPlane())).toContain('not on a directly connected network'));
+  });
+
+  test('removes the routes of a deleted node', async () => {
+    await put(server, 'kind-worker3', ['172.17.0.6'], ['10.244.4.0/24']);
+    await allConverged();
+    model.delete('kind-worker3');
+    await server.delete('kind-worker3');
+    await allConverged();
+  });
+
+  test("rewrites a node's conflist when its own pod CIDR changes (dual stack)", async () => {
+    await put(server, 'kind-worker2', ['172.17.0.3'], ['10.244.5.0/24', 'fd00:10:244:5::/64']);
+    await allConverged();
+    await eventually(async () => {
+      const conflist = JSON.parse(await readFile(join(worker2().confDir, '10-tscni.conflist'), 'utf8'));
+      expect(conflist.plugins[0].ipam.ranges).toEqual([[{ subnet: '10.244.5.0/24' }], [{ subnet: 'fd00:10:244:5::/64' }]]);
+    });
+  });
+
+  test('relists after 410 Gone and rewatches after dropped connections', async () => {
+    await server.expire();
+    await put(server, 'kind-worker2', ['172.17.0.3'], ['10.244.1.0/24']);
+    await allConverged();
+    await server.drop();
+    await put(server, 'kind-worker4', ['172.17.0.7'], ['10.244.7.0/24']);
+    await allConverged();
+  });
+
+  test('catches up after the API server restarts in the middle of a watch', async () => {
+    const state = await server.state();
+    await server.kill();
+    // While it is down the cluster changes: a node goes, another comes.
+    model.delete('kind-worker4');
+    model.set('kind-worker5', { ips: ['172.17.0.8'], cidrs: ['10.244.8.0/24'] });
+    const nodesAfter = state.nodes.filter((node) => node.metadata.name !== 'kind-worker4');
+    nodesAfter.push({ ...kubeNode('kind-worker5', ['172.17.0.8'], ['10.244.8.0/24']), metadata: { name: 'kind-worker5', resourceVersion: String(state.resourceVersion + 2) } });
+    server = await FakeApiServer.start(api, API_PORT, await sandbox.dir(), {
+      state: { resourceVersion: state.resourceVersion + 2, nodes: nodesAfter },
+      gone: 'http',
+    });
+    await allConverged();
+    expect(server.requests).toContain('GET /api/v1/nodes');
+  });
+
+  test('stops on SIGTERM with exit code 0 and leaves the routes in place', async () => {
+    expect(await stopAgent(worker())).toBe(0);
+    expect(await ourRoutes(sandbox, worker().ns)).toEqual(expectedRoutes(worker().name));
+  });
+});
