@@ -21,12 +21,16 @@ export const BACKENDS: readonly BackendKind[] = ['auto', 'iptables', 'nftables']
 // iptables allows 28 characters in a chain name; the name also becomes an
 // nftables table name and an argument, so only a plain identifier is taken.
 const SAFE_CHAIN = /^[A-Za-z][A-Za-z0-9_-]{0,27}$/;
-const RESERVED = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING', 'ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'MASQUERADE', 'SNAT', 'DNAT', 'REDIRECT']);
+const RESERVED = new Set([
+  ...['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+  ...['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'MASQUERADE', 'SNAT', 'DNAT', 'REDIRECT'],
+]);
 
 export function validateChainName(chain: unknown): string {
   if (typeof chain !== 'string' || !SAFE_CHAIN.test(chain) || RESERVED.has(chain.toUpperCase())) {
     throw invalidConfig(
-      `invalid chain "${String(chain)}": must be 1-28 letters, digits, '_' or '-', start with a letter, and not be a built-in chain or target`,
+      `invalid chain "${String(chain)}": must be 1-28 letters, digits, '_' or '-', start with a letter, ` +
+        'and not be a built-in chain or target',
     );
   }
   return chain;
