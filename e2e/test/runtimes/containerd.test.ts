@@ -23,6 +23,8 @@ interface NetworkUnderTest {
   /** The reference bridge writes a masquerade rule per pod; tscni-masq's rules are per node and name no pod. */
   masqueradesPerPod: boolean;
   leaksOnDelWithoutNetns: boolean;
+  /** Our executables ctr must find in its plugin directory (it finds the reference ones in /usr/lib/cni). */
+  tscniExecutables: string[];
   conflist: (dataDir: string, lockDir: string) => object;
 }
 
@@ -32,6 +34,7 @@ const tscniNetwork: NetworkUnderTest = {
   subnet: '10.89.10.0/24',
   masqueradesPerPod: false,
   leaksOnDelWithoutNetns: false,
+  tscniExecutables: ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-node'],
   conflist: (dataDir, lockDir) => ({
     cniVersion: '1.0.0',
     name: 'tscni-ctr',
@@ -53,6 +56,7 @@ const referenceNetwork: NetworkUnderTest = {
   subnet: '10.89.20.0/24',
   masqueradesPerPod: true,
   leaksOnDelWithoutNetns: true,
+  tscniExecutables: [],
   conflist: (dataDir) => ({
     cniVersion: '1.0.0',
     name: 'reference-ctr',
@@ -88,8 +92,11 @@ describeCtr(`containerd 1.6, ctr run --cni${unavailable ? ` (skipped: ${unavaila
   });
 
   afterAll(async () => {
-    await containerd?.stop();
-    await sandbox.cleanup();
+    try {
+      await containerd?.stop();
+    } finally {
+      await sandbox.cleanup();
+    }
   });
 
   describe.each([tscniNetwork, referenceNetwork])('with $name', (network) => {
@@ -102,10 +109,16 @@ describeCtr(`containerd 1.6, ctr run --cni${unavailable ? ` (skipped: ${unavaila
 
     beforeAll(async () => {
       dataDir = join(dir, `ipam-${network.name}`);
-      const plugins = ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-node'].map((name) => binary(name));
-      files = await CtrCniFiles.install(network.conflist(dataDir, dir), plugins);
+      files = await CtrCniFiles.install(network.conflist(dataDir, dir), network.tscniExecutables.map((name) => binary(name)));
     });
-    afterAll(async () => files?.remove());
+    afterAll(async () => {
+      try {
+        // After a failed test the container may still run: let ctr DEL it while the plugins are still installed.
+        await run?.finish().catch(() => undefined);
+      } finally {
+        await files?.remove();
+      }
+    });
 
     it('ADD with a /proc/<pid>/ns/net netns gives the container an address, with the bridge and rules in the node namespace only', async () => {
       run = containerd!.runUntilStdinCloses(container);

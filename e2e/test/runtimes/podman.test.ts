@@ -90,8 +90,11 @@ describePodman(`podman ${podmanMissing ? '(skipped: podman or runc is not instal
   });
 
   afterAll(async () => {
-    await podman?.removeAllContainers();
-    await sandbox.cleanup();
+    try {
+      await podman?.removeAllContainers();
+    } finally {
+      await sandbox.cleanup();
+    }
   });
 
   describe.each([tscniNetwork, referenceNetwork])('on $name', (network) => {
