@@ -33,7 +33,7 @@ export async function cmdAdd(args: CmdArgs, runner: Runner): Promise<Result> {
   };
   // The address and the links do not depend on each other: get both at once.
   const [ipam, host] = await Promise.allSettled([
-    step(`IPAM ADD (${config.ipam?.type})`, ipamAdd(config, args, runner)),
+    step(`IPAM ADD (${config.ipam?.type})`, ipamAdd(config, args)),
     setUpHostSide(runner, config, plan),
   ]);
   try {
@@ -94,7 +94,7 @@ async function rollBack(
   const failure = CniError.from(error);
   const undo = await Promise.allSettled([
     new IpRoute(runner).deleteLink(plan.hostName),
-    ipamAdded ? ipamRun(config, 'DEL', args, runner) : Promise.resolve(),
+    ipamAdded ? ipamRun(config, 'DEL', args) : Promise.resolve(),
   ]);
   const undoFailures = undo.flatMap((o) => (o.status === 'rejected' ? [CniError.from(o.reason).message] : []));
   args.log.warn('ADD failed and was rolled back', { error: failure.message, rollbackFailures: undoFailures });

@@ -39,7 +39,7 @@ export async function cmdCheck(args: CmdArgs, runner: Runner): Promise<void> {
     pod.addresses(args.ifName),
     pod.routes(4, ['table', 'all']),
     pod.routes(6, ['table', 'all']),
-    step(`IPAM CHECK (${config.ipam?.type})`, ipamRun(config, 'CHECK', args, runner)),
+    step(`IPAM CHECK (${config.ipam?.type})`, ipamRun(config, 'CHECK', args)),
   ]);
   if (!bridge) fail(`bridge ${config.bridge} does not exist`);
   if (!container) fail(`interface ${args.ifName} does not exist in ${args.netns}`);

@@ -14,7 +14,7 @@ export async function cmdDel(args: CmdArgs, runner: Runner): Promise<void> {
   const config = loadConfig(args.config);
   const hostVeth = hostVethName(args.containerId, args.ifName);
   const outcomes = await Promise.allSettled([
-    step(`IPAM DEL (${config.ipam?.type})`, ipamRun(config, 'DEL', args, runner)),
+    step(`IPAM DEL (${config.ipam?.type})`, ipamRun(config, 'DEL', args)),
     // Deleting the host end deletes the container end with it.
     step(`deleting veth ${hostVeth}`, new IpRoute(runner).deleteLink(hostVeth)),
   ]);

@@ -1,4 +1,4 @@
-import { execaRunner, type CmdArgs, type PluginHandlers, type Runner } from '@tscni/core';
+import { spawnRunner, type CmdArgs, type PluginHandlers, type Runner } from '@tscni/core';
 import { cmdAdd } from './add.js';
 import { cmdCheck } from './check.js';
 import { loadConfig } from './config.js';
@@ -6,8 +6,8 @@ import { cmdDel } from './del.js';
 import { ipamRun } from './ipam.js';
 
 /** tscni-bridge's handlers; STATUS and GC are the IPAM plugin's business. */
-export function bridgePlugin(runner: Runner = execaRunner): PluginHandlers {
-  const viaIpam = (command: 'GC' | 'STATUS') => (args: CmdArgs) => ipamRun(loadConfig(args.config), command, args, runner);
+export function bridgePlugin(runner: Runner = spawnRunner): PluginHandlers {
+  const viaIpam = (command: 'GC' | 'STATUS') => (args: CmdArgs) => ipamRun(loadConfig(args.config), command, args);
   return {
     add: (args) => cmdAdd(args, runner),
     del: (args) => cmdDel(args, runner),

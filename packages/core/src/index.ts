@@ -21,3 +21,4 @@ export * from './chain/cache.js';
 export * from './chain/chain-runner.js';
 export * from './net/ip.js';
 export { registerInProcessPlugin } from './skel/in-process.js';
+export * from './sys/spawn-runner.js';
