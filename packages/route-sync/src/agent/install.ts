@@ -17,7 +17,8 @@ export async function installPlugins(binDir: string, log: Logger, sourceDir = di
     const from = await stat(source).catch(() => undefined);
     if (!from) throw new Error(`cannot install plugins: ${source} does not exist`);
     const to = await stat(target).catch(() => undefined);
-    if (to && to.size === from.size && to.mtimeMs === from.mtimeMs) continue;
+    // Within a millisecond: utimes rounds the source's finer time stamp.
+    if (to && to.size === from.size && Math.abs(to.mtimeMs - from.mtimeMs) < 1) continue;
     const temporary = `${target}.${process.pid}.tmp`;
     await copyFile(source, temporary);
     await chmod(temporary, 0o755);

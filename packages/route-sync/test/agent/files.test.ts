@@ -1,0 +1,59 @@
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { silentLogger } from '@tscni/core';
+import { Sandbox } from '@tscni/core/testing';
+import { writeFileAtomically } from '../../src/agent/atomic-file.js';
+import { buildConflist } from '../../src/agent/conflist.js';
+import { PLUGIN_EXECUTABLES, installPlugins } from '../../src/agent/install.js';
+
+const sandbox = new Sandbox('rs');
+afterAll(() => sandbox.cleanup());
+
+describe('writeFileAtomically', () => {
+  test('replaces the file by rename only when the content changes, leaving no temporary file', async () => {
+    const dir = await sandbox.dir();
+    const path = join(dir, 'net.d', '10-tscni.conflist');
+    expect(await writeFileAtomically(path, 'one')).toBe(true);
+    const first = await stat(path);
+    expect(await writeFileAtomically(path, 'one')).toBe(false);
+    expect((await stat(path)).ino).toBe(first.ino);
+    expect(await writeFileAtomically(path, 'two')).toBe(true);
+    // A new inode: readers holding the old file keep reading a whole old file.
+    expect((await stat(path)).ino).not.toBe(first.ino);
+    expect(await readFile(path, 'utf8')).toBe('two');
+    expect(await readdir(join(dir, 'net.d'))).toEqual(['10-tscni.conflist']);
+  });
+});
+
+describe('buildConflist', () => {
+  test('one host-local range set per family, masq with the set, route-sync last', () => {
+    const conflist = buildConflist({
+      podCidrs: ['fd10::/64', '10.244.1.0/24'],
+      nonMasqueradeCidrs: ['10.244.0.0/16', 'fd10::/56'],
+      stateDir: '/run/tscni',
+    });
+    expect(conflist.plugins.map((plugin) => plugin.type)).toEqual(['tscni-bridge', 'tscni-masq', 'tscni-route-sync']);
+    expect(conflist.plugins[0]).toMatchObject({ ipam: { type: 'tscni-host-local', ranges: [[{ subnet: '10.244.1.0/24' }], [{ subnet: 'fd10::/64' }]] } });
+    expect(conflist.plugins[1]).toEqual({ type: 'tscni-masq', nonMasqueradeCIDRs: ['10.244.0.0/16', 'fd10::/56'], lockFile: '/run/tscni/masq.lock' });
+  });
+});
+
+describe('installPlugins', () => {
+  test('copies the executables beside it into the bin dir, then skips unchanged ones', async () => {
+    const source = await sandbox.dir();
+    const target = join(await sandbox.dir(), 'opt-cni-bin');
+    await mkdir(target);
+    for (const name of PLUGIN_EXECUTABLES) await writeFile(join(source, name), `#!/bin/sh\necho ${name}\n`);
+    await installPlugins(target, silentLogger, source);
+    expect((await readdir(target)).sort()).toEqual([...PLUGIN_EXECUTABLES].sort());
+    const before = await stat(join(target, 'tscni-node'));
+    expect(before.mode & 0o777).toBe(0o755);
+    await installPlugins(target, silentLogger, source);
+    expect((await stat(join(target, 'tscni-node'))).ino).toBe(before.ino);
+  });
+
+  test('fails naming the missing executable', async () => {
+    const source = await sandbox.dir();
+    await expect(installPlugins(await sandbox.dir(), silentLogger, source)).rejects.toThrow(`${join(source, 'tscni-bridge')} does not exist`);
+  });
+});

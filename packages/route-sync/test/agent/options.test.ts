@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { binary } from '@tscni/core/testing';
+import { parseOptions, usage } from '../../src/agent/options.js';
+
+describe('parseOptions', () => {
+  test('defaults, with only the node name given', () => {
+    expect(parseOptions([], { NODE_NAME: 'n1' })).toEqual({
+      nodeName: 'n1',
+      kubeconfig: undefined,
+      clusterCidrs: [],
+      extraNonMasqueradeCidrs: [],
+      cniConfDir: '/etc/cni/net.d',
+      cniBinDir: '/opt/cni/bin',
+      installPlugins: false,
+      stateDir: '/run/tscni',
+      healthAddr: '0.0.0.0:9440',
+      logLevel: 'info',
+    });
+  });
+
+  test('environment twins, and flags winning over them', () => {
+    const env = {
+      NODE_NAME: 'from-env',
+      KUBECONFIG: '/k',
+      TSCNI_CLUSTER_CIDR: '10.244.0.0/16, fd10::/56',
+      TSCNI_INSTALL_PLUGINS: 'true',
+      TSCNI_CNI_CONF_DIR: '/etc/x',
+    };
+    const options = parseOptions(['--node-name', 'n2', '--cni-conf-dir', '/etc/y'], env);
+    expect(options).toMatchObject({
+      nodeName: 'n2',
+      kubeconfig: '/k',
+      clusterCidrs: ['10.244.0.0/16', 'fd10::/56'],
+      installPlugins: true,
+      cniConfDir: '/etc/y',
+    });
+    const repeated = parseOptions(['--node-name', 'n', '--cluster-cidr', '10.1.0.0/16', '--cluster-cidr', '10.2.0.0/16'], env);
+    expect(repeated).toMatchObject({ clusterCidrs: ['10.1.0.0/16', '10.2.0.0/16'] });
+  });
+
+  test.each([
+    [[], '--node-name (or NODE_NAME) is required'],
+    [['--node-name', 'n', '--cluster-cidr', '10.244.0.0'], '--cluster-cidr: "10.244.0.0" is not a CIDR'],
+    [['--node-name', 'n', '--state-dir', 'run/tscni'], '--state-dir: "run/tscni" must be an absolute path'],
+    [['--node-name', 'n', '--health-addr', 'localhost'], '--health-addr: "localhost" must be host:port'],
+    [['--node-name', 'n', '--log-level', 'loud'], '--log-level: "loud" must be one of'],
+    [['--node-name', 'n', '--frobnicate'], "Unknown option '--frobnicate'"],
+  ])('%j is refused: %s', (argv, message) => {
+    expect(() => parseOptions(argv, {})).toThrow(message);
+  });
+
+  test('--help lists every flag with its environment twin', () => {
+    expect(parseOptions(['--help'], {})).toBe('help');
+    for (const twin of ['NODE_NAME', 'KUBECONFIG', 'TSCNI_CLUSTER_CIDR', 'TSCNI_CNI_CONF_DIR', 'TSCNI_CNI_BIN_DIR', 'TSCNI_INSTALL_PLUGINS', 'TSCNI_STATE_DIR', 'TSCNI_HEALTH_ADDR']) {
+      expect(usage()).toContain(twin);
+    }
+  });
+});
+
+describe('the agent executable with bad options', () => {
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
+      const child = spawn(binary('tscni-route-sync'), ['agent', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+      let stderr = '';
+      let stdout = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.on('close', (code) => resolve({ code, stderr, stdout }));
+    });
+
+  test('exits 2 with a clear message for a bad option, before touching anything', async () => {
+    const result = await run(['--node-name', 'n', '--cluster-cidr', 'nope']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--cluster-cidr: "nope" is not a CIDR');
+  });
+
+  test('exits 1 when the kubeconfig cannot be read', async () => {
+    const result = await run(['--kubeconfig', '/nonexistent/kubeconfig', '--health-addr', ''], { NODE_NAME: 'n' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('agent failed');
+  });
+
+  test('--help prints the usage and exits 0', async () => {
+    const result = await run(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('usage: tscni-route-sync agent');
+  });
+});
