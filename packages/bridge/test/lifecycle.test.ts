@@ -57,6 +57,29 @@ describe('tscni-bridge: DEL, CHECK, rollback and bad input', () => {
     });
   });
 
+  describe('ADD', () => {
+    it('replaces a veth of its own name left behind by an ADD that crashed', async () => {
+      const [old, fresh] = await Promise.all([sandbox.namespace('stale1'), sandbox.namespace('stale2')]);
+      const name = hostVethName('stale', 'eth0');
+      await sandbox.exec(node, 'ip', ['link', 'add', name, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', old.path]);
+      await addOk(node, config(), { containerId: 'stale', netns: fresh.path });
+      expect(await linkNames(sandbox, fresh)).toContain('eth0');
+      expect(await linkNames(sandbox, old)).toEqual(['lo']);
+      expect((await runBridge(node, 'DEL', config(), { containerId: 'stale', netns: fresh.path })).exitCode).toBe(0);
+      expect(await vethsInNode()).toEqual([]);
+      expect(await allocations()).toEqual([]);
+    });
+
+    it('executes tscni-host-local as a child when asked not to run it in-process', async () => {
+      const pod = await sandbox.namespace('child');
+      const attach = { containerId: 'child-ipam', netns: pod.path, env: { TSCNI_NO_IN_PROCESS: '1' } };
+      const result = await addOk(node, config(), attach);
+      expect((result.ips as Array<{ address: string }>)[0]?.address).toMatch(/^10\.246\.0\.\d+\/24$/);
+      expect((await runBridge(node, 'DEL', config(), attach)).exitCode).toBe(0);
+      expect(await allocations()).toEqual([]);
+    });
+  });
+
   describe('CHECK', () => {
     let pod: TestNamespace;
     let result: Record<string, unknown>;
