@@ -26,10 +26,14 @@ export function checkLine(result: CheckResult): string {
   return `  ${result.ok ? 'ok  ' : 'FAIL'} ${result.name}: ${result.detail}`;
 }
 
+/** The evidence is cut short here: the full text was printed as each check ran. */
+const EVIDENCE_WIDTH = 90;
+
 export function summaryTable(results: CheckResult[]): string {
+  const evidence = (detail: string) => (detail.length > EVIDENCE_WIDTH ? `${detail.slice(0, EVIDENCE_WIDTH - 3)}...` : detail);
   return table(
     ['check', 'result', 'evidence'],
-    results.map((r) => [r.name, r.ok ? 'ok' : 'FAIL', r.detail]),
+    results.map((r) => [r.name, r.ok ? 'ok' : 'FAIL', evidence(r.detail)]),
   );
 }
 

@@ -4,7 +4,7 @@ import { runChecks } from './checks/index.js';
 import { masqueradeRules, routeTable } from './checks/node-state.js';
 import { startCluster, type Cluster } from './cluster/cluster.js';
 import type { ClusterSize } from './cluster/topology.js';
-import { leftovers } from './leftovers.js';
+import { leftovers, removeLeftovers } from './leftovers.js';
 import { checkLine, indent, nodesTable, podsTable, summaryTable } from './report.js';
 
 const USAGE = `usage: npm start [-- --keep] [--nodes N] [--pods-per-node M]
@@ -46,13 +46,16 @@ function log(message: string): void {
 }
 
 /** Ctrl-C while building or checking tears down and exits; with --keep it ends the wait. */
+let interrupted = false;
 let onInterrupt: () => void = () => {
+  interrupted = true;
   log('interrupted: tearing down');
   void teardown().then(() => process.exit(130));
 };
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => onInterrupt());
 
-let sandbox: Sandbox | undefined;
+/** Everything the run makes carries its prefix; nothing is made until main() starts. */
+const sandbox = new Sandbox('demo');
 
 async function showCluster(cluster: Cluster): Promise<void> {
   process.stdout.write(`\nNodes\n${indent(nodesTable(cluster))}\n\nPods\n${indent(podsTable(cluster))}\n`);
@@ -64,21 +67,26 @@ async function showCluster(cluster: Cluster): Promise<void> {
   process.stdout.write('\n');
 }
 
-/** Removes everything and says whether anything is left. */
-async function teardown(): Promise<boolean> {
-  if (!sandbox) return true;
-  const { prefix } = sandbox;
+let tornDown: Promise<boolean> | undefined;
+
+/** Removes everything, once however often it is asked, and says whether anything is left. */
+function teardown(): Promise<boolean> {
+  tornDown ??= removeEverything();
+  return tornDown;
+}
+
+async function removeEverything(): Promise<boolean> {
   await sandbox.cleanup();
-  sandbox = undefined;
-  const left = await leftovers(prefix);
-  log(left.length === 0 ? `teardown: nothing left with prefix ${prefix}` : `teardown LEFT BEHIND: ${left.join(', ')}`);
+  await removeLeftovers(sandbox.prefix);
+  const { namespaces, dirs } = await leftovers(sandbox.prefix);
+  const left = [...namespaces, ...dirs];
+  log(left.length === 0 ? `teardown: nothing left with prefix ${sandbox.prefix}` : `teardown LEFT BEHIND: ${left.join(', ')}`);
   return left.length === 0;
 }
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
-  sandbox = new Sandbox('demo');
-  log(`tscni local cluster: ${options.nodes} nodes, ${options.podsPerNode} pods per node, namespaces ${sandbox.prefix}-*`);
+  log(`tscni local cluster: nodes ${options.nodes}, pods per node ${options.podsPerNode}, namespaces ${sandbox.prefix}-*`);
   let passed = false;
   try {
     const cluster = await startCluster(sandbox, options, log);
@@ -90,7 +98,8 @@ async function main(): Promise<number> {
     log(`${results.filter((r) => r.ok).length} of ${results.length} checks passed`);
     if (options.keep) await waitForInterrupt(cluster);
   } catch (error) {
-    log(`error: ${(error as Error).stack ?? String(error)}`);
+    // After Ctrl-C, whatever was running fails as its namespaces vanish: not news.
+    if (!interrupted) log(`error: ${(error as Error).message}`);
   }
   const clean = await teardown();
   return passed && clean ? 0 : 1;
