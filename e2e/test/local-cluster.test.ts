@@ -61,6 +61,6 @@ describe('teardown', () => {
     } finally {
       await sandbox.cleanup();
     }
-    expect(await leftovers(sandbox.prefix)).toEqual([]);
+    expect(await leftovers(sandbox.prefix)).toEqual({ namespaces: [], dirs: [] });
   });
 });
