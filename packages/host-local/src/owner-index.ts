@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readText, removeIfPresent, replaceAtomically, scratchPath } from './disk-files.js';
 import type { Allocation, Owner } from './store.js';
@@ -43,26 +43,34 @@ export class OwnerIndex {
     replaceAtomically(scratchPath(this.dir), this.entryPath(owner), ips.join('\n'));
   }
 
-  /** Replaces every entry with what a full scan found. */
+  /**
+   * Replaces every entry with what a full scan found. The new entries are
+   * written into a fresh directory and swapped in; plain writes suffice
+   * there because a crash before the new fingerprint is sealed makes the
+   * next operation rebuild again.
+   */
   rebuild(allocations: readonly Allocation[]): void {
-    mkdirSync(this.dir, { recursive: true });
+    const next = join(this.dir, 'owners.next');
     const stale = join(this.dir, 'owners.stale');
-    rmSync(stale, { recursive: true, force: true });
-    if (readdirSync(this.dir).includes('owners')) renameSync(this.ownersDir, stale);
-    mkdirSync(this.ownersDir);
-    const byOwner = new Map<string, { owner: Owner; ips: string[] }>();
+    for (const leftover of [next, stale]) rmSync(leftover, { recursive: true, force: true });
+    mkdirSync(next, { recursive: true });
+    const byOwner = new Map<string, string[]>();
     for (const { ip, owner } of allocations) {
-      const key = this.entryPath(owner);
-      const entry = byOwner.get(key) ?? { owner, ips: [] };
-      entry.ips.push(ip);
-      byOwner.set(key, entry);
+      const name = entryName(owner);
+      byOwner.set(name, [...(byOwner.get(name) ?? []), ip]);
     }
-    for (const { owner, ips } of byOwner.values()) this.set(owner, ips);
+    for (const [name, ips] of byOwner) writeFileSync(join(next, name), ips.join('\n'));
+    if (existsSync(this.ownersDir)) renameSync(this.ownersDir, stale);
+    renameSync(next, this.ownersDir);
     rmSync(stale, { recursive: true, force: true });
   }
 
   private entryPath(owner: Owner): string {
-    // Names come from files anyone may write: encoded so none can leave the directory.
-    return join(this.ownersDir, `${encodeURIComponent(owner.containerId)}:${encodeURIComponent(owner.ifName)}`);
+    return join(this.ownersDir, entryName(owner));
   }
+}
+
+/** Owners come from files anyone may write: encoded so that no name can leave the directory. */
+function entryName(owner: Owner): string {
+  return `${encodeURIComponent(owner.containerId)}:${encodeURIComponent(owner.ifName)}`;
 }
