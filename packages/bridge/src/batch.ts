@@ -13,25 +13,32 @@ export function isAlreadyDone(failure: BatchFailure): boolean {
   return ALREADY_DONE.test(failure.message);
 }
 
+export interface BatchOutcome {
+  failures: BatchFailure[];
+  /** What the `show` commands printed: one JSON array per line. */
+  stdout: string;
+}
+
 /**
- * Runs the commands in one `ip -force -batch -` process: every command is
- * tried, and the failures come back by command instead of as one error, so
- * the caller can accept "already exists" where a concurrent ADD is expected.
+ * Runs the commands in one `ip -force -d -j -batch -` process: every command
+ * is tried, and the failures come back by command instead of as one error,
+ * so the caller can accept "already exists" where a concurrent ADD is
+ * expected. A `show` command among them prints JSON with details.
  */
 export async function runBatch(
   runner: Runner,
   commands: ReadonlyArray<readonly string[]>,
   netns?: string,
-): Promise<BatchFailure[]> {
-  if (commands.length === 0) return [];
+): Promise<BatchOutcome> {
+  if (commands.length === 0) return { failures: [], stdout: '' };
   const input = commands.map((c) => c.join(' ')).join('\n') + '\n';
-  const result = await runner.run('ip', ['-force', '-batch', '-'], { input, netns });
-  if (result.exitCode === 0) return [];
+  const result = await runner.run('ip', ['-force', '-d', '-j', '-batch', '-'], { input, netns });
+  if (result.exitCode === 0) return { failures: [], stdout: result.stdout };
   const failures = parseFailures(result.stderr, commands);
   if (failures.length === 0) {
     throw new CniError(ErrorCode.Internal, `ip -batch failed: ${result.stderr.trim() || `exit code ${result.exitCode}`}`);
   }
-  return failures;
+  return { failures, stdout: result.stdout };
 }
 
 /** iproute2 prints a command's error lines, then "Command failed -:<line>". */

@@ -2,29 +2,39 @@ import { CniError, ErrorCode, parsePrefix, prefixesOverlap, type AddrInfo, type 
 import { isAlreadyDone, requireNoFailure, runBatch } from './batch.js';
 import type { BridgeConfig } from './config.js';
 
+/** Throws unless `link` is a bridge: a device of another kind under that name is never touched. */
+export function requireBridge(link: LinkAddresses, name: string): void {
+  if (link.linkinfo?.info_kind !== 'bridge') {
+    throw new CniError(ErrorCode.Internal, `"${name}" already exists but is not a bridge (it is ${link.linkinfo?.info_kind ?? 'a plain device'})`);
+  }
+}
+
 /** The bridge with its addresses, or undefined when there is none; refuses a non-bridge of that name. */
 export async function readBridge(ip: IpRoute, name: string): Promise<LinkAddresses | undefined> {
   const [link] = await ip.addresses(name);
-  if (link && link.linkinfo?.info_kind !== 'bridge') {
-    throw new CniError(ErrorCode.Internal, `"${name}" already exists but is not a bridge (it is ${link.linkinfo?.info_kind ?? 'a plain device'})`);
-  }
+  if (link) requireBridge(link, name);
   return link;
 }
 
 /**
- * `ip -batch` lines that make the bridge exist, up, and promiscuous when
- * asked. Many ADDs may start on an empty node at once: each that found no
- * bridge tries `link add`, and the caller accepts "File exists" from it.
- * The MAC is set explicitly so that it does not follow the lowest port's.
+ * The `ip -batch` line that creates the bridge up (and promiscuous when
+ * asked) in one step, so it never changes a device that exists already:
+ * when many ADDs start on an empty node at once, all but one get "File
+ * exists", which the caller accepts. The MAC is set explicitly so that it
+ * does not follow the lowest port's.
  */
-export function bridgeCommands(existing: LinkAddresses | undefined, config: BridgeConfig, mac: string): string[][] {
-  const name = config.bridge;
-  const flags = existing?.flags ?? [];
+export function createBridgeCommand(config: BridgeConfig, mac: string): string[] {
   const mtu = config.mtu === undefined ? [] : ['mtu', String(config.mtu)];
+  const promisc = config.promiscMode ? ['promisc', 'on'] : [];
+  return ['link', 'add', config.bridge, 'address', mac, ...mtu, 'up', ...promisc, 'type', 'bridge'];
+}
+
+/** Lines that bring an existing bridge (made down, or without promisc, elsewhere) to what the config wants. */
+export function bridgeRepairCommands(bridge: LinkAddresses, config: BridgeConfig): string[][] {
+  const flags = bridge.flags ?? [];
   return [
-    ...(existing ? [] : [['link', 'add', name, 'address', mac, ...mtu, 'type', 'bridge']]),
-    ...(flags.includes('UP') ? [] : [['link', 'set', name, 'up']]),
-    ...(config.promiscMode && !flags.includes('PROMISC') ? [['link', 'set', name, 'promisc', 'on']] : []),
+    ...(flags.includes('UP') ? [] : [['link', 'set', config.bridge, 'up']]),
+    ...(config.promiscMode && !flags.includes('PROMISC') ? [['link', 'set', config.bridge, 'promisc', 'on']] : []),
   ];
 }
 
@@ -66,7 +76,7 @@ export async function addGatewayAddresses(
   gateways: readonly string[],
 ): Promise<void> {
   const commands = gatewayCommands(config.bridge, present, gateways, config.forceAddress);
-  const failures = await runBatch(runner, commands);
+  const { failures } = await runBatch(runner, commands);
   // A replaced address another ADD already removed is gone, as wanted.
   requireNoFailure(failures, `adding the gateway addresses to ${config.bridge}`, (f) => f.command[1] === 'del' || isAlreadyDone(f));
 }

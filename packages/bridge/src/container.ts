@@ -43,6 +43,6 @@ export async function configureContainer(
   if (ips.some((ip) => familyOf(ip.address) === 6)) {
     await writeSysctl(runner, `net/ipv6/conf/${ifName}/accept_dad`, '0', netns);
   }
-  const failures = await runBatch(runner, containerCommands(ifName, ips, routes), netns);
+  const { failures } = await runBatch(runner, containerCommands(ifName, ips, routes), netns);
   requireNoFailure(failures, `configuring ${ifName} in ${netns}`);
 }

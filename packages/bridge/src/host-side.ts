@@ -1,6 +1,6 @@
-import { IpRoute, type LinkAddresses, type Runner } from '@tscni/core';
+import { CniError, ErrorCode, IpRoute, type LinkAddresses, type Runner } from '@tscni/core';
 import { isAlreadyDone, requireNoFailure, runBatch, type BatchFailure } from './batch.js';
-import { bridgeCommands, readBridge } from './bridge.js';
+import { bridgeRepairCommands, createBridgeCommand, requireBridge } from './bridge.js';
 import type { BridgeConfig } from './config.js';
 import { randomMac, vethCommands, type VethPlan } from './veth.js';
 
@@ -11,29 +11,38 @@ export interface HostSide {
 }
 
 /**
- * Makes sure the bridge exists and is up, and creates the veth pair with
- * the container end in the pod: one read and one `ip -batch` process when
- * nothing goes wrong.
+ * Makes sure the bridge exists and is up, creates the veth pair with the
+ * container end in the pod and attaches the host end, and reads the bridge
+ * back: all in one `ip -batch` process when nothing goes wrong.
  */
 export async function setUpHostSide(runner: Runner, config: BridgeConfig, plan: VethPlan): Promise<HostSide> {
-  const ip = new IpRoute(runner);
-  const existing = await readBridge(ip, config.bridge);
-  const newMac = randomMac();
-  const bridgeSetup = bridgeCommands(existing, config, newMac);
+  const createBridge = createBridgeCommand(config, randomMac());
   const veth = vethCommands(plan);
-  let failures = await runBatch(runner, [...bridgeSetup, ...veth]);
-
-  if (failures.some((f) => f.command === veth[0]) && (await ip.link(plan.hostName))) {
-    // A veth of this attachment's name is left from an ADD that was never
-    // deleted (the name is derived from containerID and ifname): replace it.
-    await ip.deleteLink(plan.hostName);
-    failures = [...failures.filter((f) => !veth.includes(f.command as string[])), ...(await runBatch(runner, veth))];
+  const outcome = await runBatch(runner, [createBridge, ...veth, ['addr', 'show', 'dev', config.bridge]]);
+  const bridge = parseLink(outcome.stdout);
+  const bridgeExisted = (f: BatchFailure) => f.command === createBridge && isAlreadyDone(f);
+  if (!bridge) {
+    const failure = outcome.failures.find((f) => f.command === createBridge);
+    throw new CniError(ErrorCode.Internal, `creating bridge ${config.bridge} failed: ${failure?.message ?? 'it is missing afterwards'}`);
   }
-  const bridgeRace = (f: BatchFailure) => !existing && f.command === bridgeSetup[0] && isAlreadyDone(f);
-  requireNoFailure(failures, `setting up bridge ${config.bridge} and veth ${plan.hostName}`, bridgeRace);
-  if (existing) return { bridgeMac: existing.address ?? '', bridgeAddresses: existing.addr_info };
-  if (!failures.some(bridgeRace)) return { bridgeMac: newMac, bridgeAddresses: [] };
-  // Another ADD created the bridge between our read and our batch: read what it made.
-  const made = await readBridge(ip, config.bridge);
-  return { bridgeMac: made?.address ?? '', bridgeAddresses: made?.addr_info ?? [] };
+  requireBridge(bridge, config.bridge);
+
+  const ip = new IpRoute(runner);
+  let failures = outcome.failures.filter((f) => !bridgeExisted(f));
+  if (failures.some((f) => f.command === veth[0]) && (await ip.link(plan.hostName))) {
+    // A veth of this attachment's name is left from an ADD that crashed (the
+    // name is derived from containerID and ifname): replace it.
+    await ip.deleteLink(plan.hostName);
+    failures = failures.filter((f) => !veth.includes(f.command as string[]));
+    failures.push(...(await runBatch(runner, veth)).failures);
+  }
+  failures.push(...(await runBatch(runner, bridgeRepairCommands(bridge, config))).failures);
+  requireNoFailure(failures, `setting up bridge ${config.bridge} and veth ${plan.hostName}`);
+  return { bridgeMac: bridge.address ?? '', bridgeAddresses: bridge.addr_info };
+}
+
+/** The one link `ip -j addr show dev X` printed, if it printed one. */
+function parseLink(stdout: string): LinkAddresses | undefined {
+  const line = stdout.split('\n').find((l) => l.startsWith('['));
+  return line ? (JSON.parse(line) as LinkAddresses[])[0] : undefined;
 }

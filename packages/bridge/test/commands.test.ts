@@ -1,7 +1,8 @@
 import type { Runner } from '@tscni/core';
 import { bridgeGatewayCidrs, withDefaultRoutes, withGateways } from '../src/addressing.js';
 import { isAlreadyDone, requireNoFailure, runBatch } from '../src/batch.js';
-import { gatewayCommands } from '../src/bridge.js';
+import { bridgeRepairCommands, createBridgeCommand, gatewayCommands } from '../src/bridge.js';
+import { loadConfig } from '../src/config.js';
 import { containerCommands } from '../src/container.js';
 import { hostVethName, randomMac, vethCommands } from '../src/veth.js';
 
@@ -30,6 +31,22 @@ describe('veth names and MACs', () => {
       'link set vethX master cni0 up',
       'link set vethX type bridge_slave hairpin on',
     ]);
+  });
+});
+
+describe('the bridge', () => {
+  const config = loadConfig({ cniVersion: '1.1.0', name: 'n', type: 't', mtu: 1400, promiscMode: true });
+
+  it('is created up and promiscuous in one step, never changing a device that exists', () => {
+    expect(createBridgeCommand(config, '02:00:00:00:00:09').join(' ')).toBe(
+      'link add cni0 address 02:00:00:00:00:09 mtu 1400 up promisc on type bridge',
+    );
+  });
+
+  it('is repaired when it exists down or without promisc', () => {
+    const bridge = { ifindex: 3, ifname: 'cni0', flags: ['BROADCAST'], addr_info: [] };
+    expect(bridgeRepairCommands(bridge, config)).toEqual([['link', 'set', 'cni0', 'up'], ['link', 'set', 'cni0', 'promisc', 'on']]);
+    expect(bridgeRepairCommands({ ...bridge, flags: ['UP', 'PROMISC'] }, config)).toEqual([]);
   });
 });
 
@@ -90,7 +107,7 @@ describe('ip -force -batch', () => {
 
   it('reports each failed command with its message', async () => {
     const runner = fakeRunner('RTNETLINK answers: File exists\nCommand failed -:1\nError: ipv4: Address already assigned.\nCommand failed -:3\n');
-    const failures = await runBatch(runner, commands, '/var/run/netns/x');
+    const { failures } = await runBatch(runner, commands, '/var/run/netns/x');
     expect(runner.inputs).toEqual(['link add cni0 type bridge\nlink set cni0 up\naddr add 10.0.0.1/24 dev cni0\n']);
     expect(failures).toEqual([
       { command: commands[0], message: 'RTNETLINK answers: File exists' },
@@ -107,7 +124,7 @@ describe('ip -force -batch', () => {
 
   it('runs nothing for no commands', async () => {
     const runner = fakeRunner('');
-    expect(await runBatch(runner, [])).toEqual([]);
+    expect(await runBatch(runner, [])).toEqual({ failures: [], stdout: '' });
     expect(runner.inputs).toEqual([]);
   });
 });
