@@ -43,3 +43,7 @@ export async function natRules(sandbox: Sandbox, node: TestNamespace, tool = 'ip
 
 /** Only the lines tscni-masq owns: its chain and the jump to it. */
 export const masqLines = (lines: string[], chain = 'TSCNI-MASQ') => lines.filter((line) => line.includes(chain));
+
+/** The destinations of the RETURN rules, in order. */
+export const returnTargets = (lines: string[]) =>
+  lines.filter((line) => line.includes('-j RETURN')).map((line) => line.split(' ')[3] ?? '');
