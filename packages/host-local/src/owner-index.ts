@@ -1,7 +1,10 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readText, removeIfPresent, replaceAtomically, scratchPath } from './disk-files.js';
+import { readText, replaceAtomically, removeIfPresent, scratchPath } from './disk-files.js';
 import type { Allocation, Owner } from './store.js';
+
+/** Entries are spread over this many shard files: small enough to rewrite whole, few enough to rebuild fast. */
+const SHARDS = 256;
 
 /**
  * containerID + ifname -> addresses, so that DEL and the duplicate check of
@@ -13,19 +16,22 @@ import type { Allocation, Owner } from './store.js';
  * an operator, a crash of ours) changed the directory, and the index is
  * rebuilt from a full scan. Entries are still checked against the files they
  * name on every use (see DiskStore.findByOwner).
+ *
+ * Each shard file holds lines `<containerID> <ifname> <ip>[,<ip>]` (names
+ * URI-encoded), for the owners whose hash picks it.
  */
 export class OwnerIndex {
-  private readonly ownersDir: string;
+  private readonly shardsDir: string;
   private readonly fingerprintFile: string;
 
   constructor(private readonly dir: string) {
-    this.ownersDir = join(dir, 'owners');
+    this.shardsDir = join(dir, 'shards');
     this.fingerprintFile = join(dir, 'fingerprint');
   }
 
   /** True when the index describes the directory whose fingerprint is `current`. */
   isCurrent(current: string): boolean {
-    return readText(this.fingerprintFile) === current;
+    return readText(this.fingerprintFile) === current && existsSync(this.shardsDir);
   }
 
   /** Records the fingerprint the directory has after our own changes. */
@@ -34,43 +40,65 @@ export class OwnerIndex {
   }
 
   get(owner: Owner): string[] | undefined {
-    const text = readText(this.entryPath(owner));
-    return text === undefined ? undefined : text.split('\n').filter(Boolean);
+    return this.readShard(owner).get(keyOf(owner));
   }
 
   set(owner: Owner, ips: readonly string[]): void {
-    if (ips.length === 0) return removeIfPresent(this.entryPath(owner));
-    replaceAtomically(scratchPath(this.dir), this.entryPath(owner), ips.join('\n'));
+    const entries = this.readShard(owner);
+    if (ips.length > 0) entries.set(keyOf(owner), [...ips]);
+    else if (!entries.delete(keyOf(owner))) return;
+    const path = join(this.shardsDir, shardOf(keyOf(owner)));
+    if (entries.size === 0) return removeIfPresent(path);
+    replaceAtomically(scratchPath(this.dir), path, formatShard(entries));
   }
 
   /**
-   * Replaces every entry with what a full scan found. The new entries are
-   * written into a fresh directory and swapped in; plain writes suffice
-   * there because a crash before the new fingerprint is sealed makes the
-   * next operation rebuild again.
+   * Replaces every entry with what a full scan found. The shards are written
+   * into a fresh directory and swapped in; plain writes suffice there because
+   * a crash before the new fingerprint is sealed makes the next operation
+   * rebuild again.
    */
   rebuild(allocations: readonly Allocation[]): void {
-    const next = join(this.dir, 'owners.next');
-    const stale = join(this.dir, 'owners.stale');
+    const next = join(this.dir, 'shards.next');
+    const stale = join(this.dir, 'shards.stale');
     for (const leftover of [next, stale]) rmSync(leftover, { recursive: true, force: true });
     mkdirSync(next, { recursive: true });
-    const byOwner = new Map<string, string[]>();
+    const shards = new Map<string, Map<string, string[]>>();
     for (const { ip, owner } of allocations) {
-      const name = entryName(owner);
-      byOwner.set(name, [...(byOwner.get(name) ?? []), ip]);
+      const key = keyOf(owner);
+      const shard = shards.get(shardOf(key)) ?? new Map<string, string[]>();
+      shard.set(key, [...(shard.get(key) ?? []), ip]);
+      shards.set(shardOf(key), shard);
     }
-    for (const [name, ips] of byOwner) writeFileSync(join(next, name), ips.join('\n'));
-    if (existsSync(this.ownersDir)) renameSync(this.ownersDir, stale);
-    renameSync(next, this.ownersDir);
+    for (const [name, entries] of shards) writeFileSync(join(next, name), formatShard(entries));
+    if (existsSync(this.shardsDir)) renameSync(this.shardsDir, stale);
+    renameSync(next, this.shardsDir);
     rmSync(stale, { recursive: true, force: true });
   }
 
-  private entryPath(owner: Owner): string {
-    return join(this.ownersDir, entryName(owner));
+  private readShard(owner: Owner): Map<string, string[]> {
+    const entries = new Map<string, string[]>();
+    const text = readText(join(this.shardsDir, shardOf(keyOf(owner)))) ?? '';
+    for (const line of text.split('\n')) {
+      const [id, ifName, ips] = line.split(' ');
+      if (id !== undefined && ifName !== undefined && ips) entries.set(`${id} ${ifName}`, ips.split(','));
+    }
+    return entries;
   }
 }
 
-/** Owners come from files anyone may write: encoded so that no name can leave the directory. */
-function entryName(owner: Owner): string {
-  return `${encodeURIComponent(owner.containerId)}:${encodeURIComponent(owner.ifName)}`;
+/** Owners come from files anyone may write: encoded so that no name can contain a space or newline. */
+function keyOf(owner: Owner): string {
+  return `${encodeURIComponent(owner.containerId)} ${encodeURIComponent(owner.ifName)}`;
+}
+
+function formatShard(entries: Map<string, string[]>): string {
+  return [...entries].map(([key, ips]) => `${key} ${ips.join(',')}\n`).join('');
+}
+
+/** FNV-1a: a cheap, stable spread of keys over the shards. */
+function shardOf(key: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return (hash % SHARDS).toString(16).padStart(2, '0');
 }

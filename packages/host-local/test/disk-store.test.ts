@@ -62,4 +62,15 @@ describe('DiskStore', () => {
     rmSync(join(dataDir, '.tscni-host-local'), { recursive: true });
     expect(await locked((store) => store.findByOwner(alice))).toEqual(['10.0.0.2']);
   });
+
+  it('keeps many owners apart across its shards, and agrees with a rebuild from scratch', async () => {
+    const owners = Array.from({ length: 600 }, (_, i) => ({ containerId: `pod-${i}`, ifName: i % 2 ? 'eth0' : 'net1' }));
+    const ipOf = (i: number) => `10.0.${i >> 8}.${(i & 255) + 1}`;
+    await locked((store) => owners.forEach((owner, i) => store.reserve(ipOf(i), owner, 0)));
+    await locked((store) => owners.filter((_, i) => i % 3 === 0).forEach((owner) => store.releaseByOwner(owner)));
+    const expected = owners.map((_, i) => (i % 3 === 0 ? [] : [ipOf(i)]));
+    expect(await locked((store) => owners.map((owner) => store.findByOwner(owner)))).toEqual(expected);
+    rmSync(join(dataDir, '.tscni-host-local'), { recursive: true });
+    expect(await locked((store) => owners.map((owner) => store.findByOwner(owner)))).toEqual(expected);
+  });
 });
