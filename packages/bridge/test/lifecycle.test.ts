@@ -120,6 +120,27 @@ describe('tscni-bridge: DEL, CHECK, rollback and bad input', () => {
     });
   });
 
+  describe('GC and STATUS, answered by the IPAM plugin', () => {
+    it('STATUS succeeds when the IPAM plugin is ready', async () => {
+      const run = await runBridge(node, 'STATUS', config(), { containerId: '', netns: '', ifName: '' });
+      expect(run).toMatchObject({ exitCode: 0, stdout: '' });
+    });
+
+    it('GC releases the addresses of attachments that are not valid any more', async () => {
+      const [podA, podB] = await Promise.all([sandbox.namespace('gc1'), sandbox.namespace('gc2')]);
+      await addOk(node, config(), { containerId: 'gc-keep', netns: podA.path });
+      await addOk(node, config(), { containerId: 'gc-stale', netns: podB.path });
+      const valid = { 'cni.dev/valid-attachments': [{ containerID: 'gc-keep', ifname: 'eth0' }] };
+      const run = await runBridge(node, 'GC', config(valid), { containerId: '', netns: '', ifName: '' });
+      expect(run).toMatchObject({ exitCode: 0, stdout: '' });
+      expect(await allocations()).toHaveLength(1);
+      for (const [containerId, pod] of [['gc-keep', podA], ['gc-stale', podB]] as const) {
+        expect((await runBridge(node, 'DEL', config(), { containerId, netns: pod.path })).exitCode).toBe(0);
+      }
+      expect(await allocations()).toEqual([]);
+    });
+  });
+
   describe('a failure after IPAM ADD', () => {
     it('(injected by the test hook) releases the address and removes the veth', async () => {
       const pod = await sandbox.namespace('fail');
