@@ -114,14 +114,14 @@ export async function agentLog(node: TestNode): Promise<string> {
 }
 
 /** Polls until `check` stops throwing; the deadline is generous, as the machine may be busy. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 45_000): Promise<T> {
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 45_000, intervalMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       return await check();
     } catch (error) {
       if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   }
 }
