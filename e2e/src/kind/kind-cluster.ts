@@ -56,9 +56,15 @@ export class KindCluster {
     return JSON.parse(await this.kubectl([...args, '-o', 'json'])) as T;
   }
 
-  /** A command on a node (a container named after it). */
-  async onNode(node: string, args: string[]): Promise<string> {
-    return (await this.run(this.engine, ['exec', node, ...args])).stdout;
+  /**
+   * A command in the node's own network namespace: a throwaway busybox pod
+   * with hostNetwork (kind's node image has no ping).
+   */
+  async onNode(node: string, command: string[]): Promise<string> {
+    const overrides = { apiVersion: 'v1', spec: { hostNetwork: true, nodeName: node, tolerations: [{ operator: 'Exists' }] } };
+    const name = `${this.name}-on-node`;
+    const args = ['run', name, '--image=busybox:1.36', '--restart=Never', '--rm', '-i', '--quiet'];
+    return this.kubectl([...args, `--overrides=${JSON.stringify(overrides)}`, '--', ...command]);
   }
 
   /** Runs a container on the cluster's network: "outside" the cluster, as the internet is. */
