@@ -12,9 +12,11 @@ export const CTR_NAMESPACE = 'tscni';
 
 /**
  * A containerd daemon of the test's own: own root, state and socket, CRI
- * disabled, started inside the node namespace. `ctr run --cni` is run there
- * too, so the plugins it executes make their bridge and rules in the node
- * namespace and never in the machine's.
+ * disabled. With `ctr run --cni` it is ctr, the client, that executes the
+ * plugins (containerd would only with CRI), so ctr runs inside the node
+ * namespace and the bridge and rules land there, never in the machine's.
+ * The daemon is started there too, so that it and its shims are among the
+ * namespace's processes the sandbox kills if a test dies half-way.
  */
 export class Containerd {
   private constructor(

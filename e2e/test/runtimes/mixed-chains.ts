@@ -1,7 +1,8 @@
-import { compareVersions } from '@tscni/core';
-import { binary, execIn, REFERENCE_BIN_DIR, type TestNamespace } from '@tscni/core/testing';
+import { ChainRunner, compareVersions, execaRunner, parseConfList, type Runner } from '@tscni/core';
+import { BIN_DIR, binary, execIn, execPluginIn, REFERENCE_BIN_DIR, Sandbox, type TestNamespace } from '@tscni/core/testing';
 import { join } from 'node:path';
 import { command } from '../../src/runtimes/command.js';
+import { leftovers } from '../../src/runtimes/leftovers.js';
 
 /** Every spec version the reference plugins (v1.1.1, up to 1.0.0) and tscni both speak. */
 export const SHARED_VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0'] as const;
@@ -32,12 +33,12 @@ export interface MixedChain {
 
 const iptablesSave = (node: TestNamespace, table: string) => command('iptables-save', ['-t', table], { netns: node.path });
 
-export function pluginPath(type: string): string {
+function pluginPath(type: string): string {
   return type.startsWith('tscni-') ? binary(type) : join(REFERENCE_BIN_DIR, type);
 }
 
 /** Every plugin type of a chain, IPAM delegates included. */
-export function pluginTypes(chain: MixedChain): string[] {
+function pluginTypes(chain: MixedChain): string[] {
   const plugins = chain.plugins({ dataDir: '/', lockDir: '/' });
   return [...plugins.map((p) => p.type), ...plugins.flatMap((p) => ((p.ipam as Plugin | undefined)?.type ? [(p.ipam as Plugin).type] : []))];
 }
@@ -49,7 +50,8 @@ function ipam(type: string, subnet: string, dataDir: string): Plugin {
 export const PORT_MAPPING = { hostPort: 18080, containerPort: 80, protocol: 'tcp' };
 export const TUNED_SYSCTL = { key: 'net.ipv4.conf.eth0.arp_notify', value: '1' };
 
-export const CHAINS: MixedChain[] = [
+/** A bridge and an IPAM plugin from opposite sides. */
+export const IPAM_CHAINS: MixedChain[] = [
   {
     title: 'reference bridge + tscni-host-local',
     bridge: 'mix1',
@@ -64,6 +66,10 @@ export const CHAINS: MixedChain[] = [
     versions: SHARED_VERSIONS,
     plugins: ({ dataDir }) => [{ type: 'tscni-bridge', bridge: 'mix2', isGateway: true, ipam: ipam('host-local', '10.90.2.0/24', dataDir) }],
   },
+];
+
+/** tscni-bridge followed by reference chained plugins (and tscni-masq after them). */
+export const CHAINED_CHAINS: MixedChain[] = [
   {
     title: 'tscni-bridge → reference portmap → reference tuning → tscni-masq',
     bridge: 'mix3',
@@ -98,3 +104,82 @@ export const CHAINS: MixedChain[] = [
     },
   },
 ];
+
+interface AttachResult {
+  ips: Array<{ address: string; gateway?: string }>;
+}
+
+/** What a suite's extra tests share with the chain cases. */
+export interface MixedChainWorld {
+  sandbox: Sandbox;
+  node: TestNamespace;
+  chainRunner: ChainRunner;
+  stateDir: string;
+}
+
+async function supportedVersions(type: string): Promise<string[]> {
+  const run = await execPluginIn(undefined, pluginPath(type), { command: 'VERSION' }, {});
+  return (run.json?.supportedVersions ?? []) as string[];
+}
+
+/**
+ * Runs each chain through the chain runner in every version all its plugins
+ * speak: ADD, CHECK (0.4.0 on), DEL, and nothing left behind. All plugin
+ * work runs inside one node namespace; each attachment gets its own pod.
+ */
+export function describeMixedChains(title: string, chains: MixedChain[], moreTests?: (world: () => MixedChainWorld) => void): void {
+  describe(title, () => {
+    const sandbox = new Sandbox('rt-mix');
+    let world: MixedChainWorld;
+
+    beforeAll(async () => {
+      const node = await sandbox.namespace('node');
+      const stateDir = await sandbox.dir();
+      // Every plugin runs inside the node namespace: bridges, routes and rules land there.
+      const inNode: Runner = { run: (file, args, options = {}) => execaRunner.run(file, args, { ...options, netns: node.path }) };
+      const chainRunner = new ChainRunner({ cniPath: [BIN_DIR, REFERENCE_BIN_DIR], cacheDir: join(stateDir, 'cache'), runner: inNode });
+      world = { sandbox, node, stateDir, chainRunner };
+    });
+    afterAll(() => sandbox.cleanup());
+
+    it.each(chains)('$title runs in every version all its plugins speak', async (chain) => {
+      const [first = [], ...rest] = await Promise.all(pluginTypes(chain).map(supportedVersions));
+      expect(chain.versions).toEqual(first.filter((v) => rest.every((versions) => versions.includes(v))));
+    });
+
+    const cases = chains.flatMap((chain, index) => chain.versions.map((version) => ({ chain, index, version })));
+
+    it.each(cases)('$chain.title at $version: ADD, CHECK, DEL leave nothing behind', async ({ chain, index, version }) => {
+      const { node, chainRunner, stateDir } = world;
+      const dataDir = join(stateDir, `ipam-${index}`);
+      const name = `mix${index}`;
+      const plugins = chain.plugins({ dataDir, lockDir: stateDir });
+      const conf = parseConfList(JSON.stringify({ cniVersion: version, name, plugins }));
+      const pod = await sandbox.namespace(`p${index}-${version.replace(/\./g, '')}`);
+      const rt = { containerId: `${name}-${version}`, netns: pod.path, ifName: 'eth0', capabilityArgs: chain.capabilityArgs };
+
+      const result = (await chainRunner.add(conf, rt)) as unknown as AttachResult;
+      expect(result.ips).toHaveLength(1);
+      const [podAddress, prefixLength] = result.ips[0]!.address.split('/');
+      expect(`${podAddress!.split('.').slice(0, 3).join('.')}.0/${prefixLength}`).toBe(chain.subnet);
+      expect(await sandbox.exec(pod, 'ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth0'])).toContain(result.ips[0]!.address);
+      await sandbox.exec(pod, 'ping', ['-c1', '-W2', result.ips[0]!.gateway!]);
+      await chain.expectWhileAttached?.(node, pod, podAddress!);
+
+      if (compareVersions(version, '0.4.0') >= 0) {
+        const checked = { ...conf, list: { ...conf.list, plugins: plugins.filter((p) => !chain.notChecked?.includes(p.type)) } };
+        await chainRunner.check(checked, rt);
+      }
+
+      await chainRunner.del(conf, rt);
+      expect(await leftovers(node, { dataDir, network: name, bridge: chain.bridge, mentions: [rt.containerId, podAddress!] })).toEqual({
+        addressFiles: [],
+        bridgePorts: [],
+        rules: [],
+      });
+      await sandbox.removeNamespace(pod);
+    });
+
+    moreTests?.(() => world);
+  });
+}
