@@ -1,4 +1,4 @@
-import { CniError, ErrorCode, familyOf, formatIp, networkOf, parsePrefix, type Family, type IpConfig, type Route } from '@tscni/core';
+import { CniError, ErrorCode, familyOf, formatIp, networkOf, parseIp, parsePrefix, type Family, type IpConfig, type Route } from '@tscni/core';
 
 /**
  * The IPAM result's addresses with their gateways. When the bridge is the
@@ -8,7 +8,8 @@ import { CniError, ErrorCode, familyOf, formatIp, networkOf, parsePrefix, type F
 export function withGateways(ips: readonly IpConfig[], isGateway: boolean): IpConfig[] {
   return ips.map((ip) => {
     const prefix = parsePrefix(ip.address);
-    if (!prefix) throw new CniError(ErrorCode.DecodeFailure, `IPAM returned an invalid address "${ip.address}"`);
+    if (!prefix) throw invalidFromIpam('address', ip.address);
+    if (ip.gateway && !parseIp(ip.gateway)) throw invalidFromIpam('gateway', ip.gateway);
     if (ip.gateway || !isGateway) return { ...ip };
     return { ...ip, gateway: formatIp({ family: prefix.family, value: networkOf(prefix) + 1n }) };
   });
@@ -32,6 +33,10 @@ export function gatewaysByFamily(ips: readonly IpConfig[]): Map<Family, string> 
 
 /** IPAM's routes plus, for isDefaultGateway, a default route per family unless IPAM gave one. */
 export function withDefaultRoutes(routes: readonly Route[], ips: readonly IpConfig[], isDefaultGateway: boolean): Route[] {
+  for (const route of routes) {
+    if (!parsePrefix(route.dst)) throw invalidFromIpam('route destination', route.dst);
+    if (route.gw && !parseIp(route.gw)) throw invalidFromIpam('route gateway', route.gw);
+  }
   const out = [...routes];
   if (!isDefaultGateway) return out;
   for (const [family, gw] of gatewaysByFamily(ips)) {
@@ -44,4 +49,19 @@ export function withDefaultRoutes(routes: readonly Route[], ips: readonly IpConf
 
 export function familiesOf(ips: readonly IpConfig[]): Family[] {
   return [...new Set(ips.flatMap((ip) => familyOf(ip.address) ?? []))];
+}
+
+/**
+ * `addr add` as the reference plugins do it: IPv4 with its broadcast
+ * address, IPv6 without duplicate detection (usable at once; the IPAM store
+ * already made it unique).
+ */
+export function addressCommand(cidr: string, dev: string): string[] {
+  const extra = familyOf(cidr) === 6 ? ['nodad'] : ['brd', '+'];
+  return ['addr', 'add', cidr, 'dev', dev, ...extra];
+}
+
+/** Everything from IPAM ends up on an `ip` command line: only real addresses may. */
+function invalidFromIpam(what: string, value: string): CniError {
+  return new CniError(ErrorCode.DecodeFailure, `IPAM returned an invalid ${what} "${value}"`);
 }

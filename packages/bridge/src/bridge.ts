@@ -1,5 +1,6 @@
 import { CniError, ErrorCode, parsePrefix, prefixesOverlap, type AddrInfo, type IpRoute, type LinkAddresses, type Runner } from '@tscni/core';
 import { isAlreadyDone, requireNoFailure, runBatch } from './batch.js';
+import { addressCommand } from './addressing.js';
 import type { BridgeConfig } from './config.js';
 
 /** Throws unless `link` is a bridge: a device of another kind under that name is never touched. */
@@ -62,8 +63,7 @@ export function gatewayCommands(bridge: string, present: readonly AddrInfo[], ga
       );
     }
     for (const old of conflicts) commands.push(['addr', 'del', `${old.local}/${old.prefixlen}`, 'dev', bridge]);
-    // nodad: an IPv6 gateway must answer at once, not after duplicate detection.
-    commands.push(['addr', 'add', gateway, 'dev', bridge, ...(wanted.family === 6 ? ['nodad'] : [])]);
+    commands.push(addressCommand(gateway, bridge));
   }
   return commands;
 }

@@ -51,7 +51,7 @@ export function loadConfig(netconf: NetConf): BridgeConfig {
     promiscMode,
     ipam,
     ipamStdin: ipam && ipam !== netconf.ipam ? JSON.stringify({ ...netconf, ipam }) : undefined,
-    dns: netconf.dns,
+    dns: readDns(netconf.dns),
   };
 }
 
@@ -68,6 +68,15 @@ function readMtu(value: unknown): number | undefined {
     throw invalidConfig(`"mtu" must be an integer from ${MTU_MIN} to ${MTU_MAX}, got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+/** The config's dns, when it says anything: it then replaces the IPAM plugin's. */
+function readDns(value: unknown): Dns | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidConfig(`"dns" must be an object, got ${JSON.stringify(value)}`);
+  }
+  return Object.keys(value).length > 0 ? (value as Dns) : undefined;
 }
 
 function readPodCidr(netconf: NetConf): string | undefined {

@@ -1,5 +1,5 @@
 import { familyOf, writeSysctl, type IpConfig, type Route, type Runner } from '@tscni/core';
-import { gatewaysByFamily } from './addressing.js';
+import { addressCommand, gatewaysByFamily } from './addressing.js';
 import { requireNoFailure, runBatch } from './batch.js';
 
 /** Route attributes of spec 1.1 and the iproute2 words for them. */
@@ -14,10 +14,7 @@ const ROUTE_OPTIONS = [
 /** `ip -batch` lines that give the container interface its addresses and routes and bring it up. */
 export function containerCommands(ifName: string, ips: readonly IpConfig[], routes: readonly Route[]): string[][] {
   const gateways = gatewaysByFamily(ips);
-  const commands = ips.map((ip) =>
-    // nodad: the address is usable at once (the IPAM store already made it unique).
-    ['addr', 'add', ip.address, 'dev', ifName, ...(familyOf(ip.address) === 6 ? ['nodad'] : [])],
-  );
+  const commands = ips.map((ip) => addressCommand(ip.address, ifName));
   commands.push(['link', 'set', ifName, 'up']);
   for (const route of routes) {
     const family = familyOf(route.dst);

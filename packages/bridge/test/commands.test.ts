@@ -60,7 +60,7 @@ describe('gateway addresses on the bridge', () => {
     expect(() => gatewayCommands('cni0', [v4], ['10.9.0.1/24'], false)).toThrow(/forceAddress/);
     expect(gatewayCommands('cni0', [v4], ['10.9.0.1/24'], true)).toEqual([
       ['addr', 'del', '10.0.0.1/24', 'dev', 'cni0'],
-      ['addr', 'add', '10.9.0.1/24', 'dev', 'cni0'],
+      ['addr', 'add', '10.9.0.1/24', 'dev', 'cni0', 'brd', '+'],
     ]);
   });
 
@@ -86,10 +86,15 @@ describe('addresses and routes from the IPAM result', () => {
     expect(withDefaultRoutes([], ips, false)).toEqual([]);
   });
 
+  it('refuses anything from IPAM that is not an address, as it would reach an ip command line', () => {
+    expect(() => withGateways([{ address: '10.0.0.5/24', gateway: '10.0.0.1 dev lo' }], true)).toThrow(/invalid gateway/);
+    expect(() => withDefaultRoutes([{ dst: '10.1.0.0/16 table 7' }], ips, false)).toThrow(/invalid route destination/);
+  });
+
   it('configures the container: addresses, up, routes via the family gateway with 1.1 attributes', () => {
     const routes = [{ dst: '192.168.0.0/16', priority: 10, mtu: 1300 }, { dst: 'fd01::/64', gw: 'fd00::2' }];
     expect(containerCommands('eth0', ips, routes).map((c) => c.join(' '))).toEqual([
-      'addr add 10.0.0.5/24 dev eth0',
+      'addr add 10.0.0.5/24 dev eth0 brd +',
       'addr add fd00::5/64 dev eth0 nodad',
       'link set eth0 up',
       'route add 192.168.0.0/16 via 10.0.0.1 dev eth0 metric 10 mtu 1300',

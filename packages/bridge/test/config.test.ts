@@ -58,6 +58,7 @@ describe('loadConfig', () => {
     ['a podcidr that is no subnet', { podcidr: 'ten' }, '"podcidr" must be a subnet'],
     ['podcidr with ipam.subnet', { podcidr: '10.0.0.0/24', ipam: { type: 'x', subnet: '10.0.0.0/24' } }, 'ipam.subnet both'],
     ['isGateway without IPAM', { isGateway: true }, 'need addresses'],
+    ['dns that is not an object', { dns: '8.8.8.8' }, '"dns" must be an object'],
   ])('rejects %s with code 7', (_what, extra, msg) => {
     let thrown: unknown;
     try {
