@@ -1,5 +1,5 @@
 import { withFileLock, parseIp } from '@tscni/core';
-import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   LAST_RESERVED_PREFIX,
@@ -59,7 +59,10 @@ export class DiskStore implements Store {
   }
 
   reserve(ip: string, owner: Owner, setIndex: number): boolean {
-    if (!createExclusive(scratchPath(this.sideDir), join(this.dir, ip), ownerText(owner))) return false;
+    const target = join(this.dir, ip);
+    // Cheap test first: in a full range most candidates are taken, and a create costs an fsync.
+    if (existsSync(target)) return false;
+    if (!createExclusive(scratchPath(this.sideDir), target, ownerText(owner))) return false;
     this.index.set(owner, [...(this.index.get(owner) ?? []), ip]);
     replaceAtomically(scratchPath(this.sideDir), join(this.dir, LAST_RESERVED_PREFIX + setIndex), ip);
     return true;
