@@ -70,6 +70,36 @@ describe('tscni-bridge: DEL, CHECK, rollback and bad input', () => {
       expect(await allocations()).toEqual([]);
     });
 
+    it('sets hairpin on the host veth, or makes the bridge promiscuous', async () => {
+      const [podA, podB] = await Promise.all([sandbox.namespace('hair'), sandbox.namespace('promisc')]);
+      const hairpin = config({ bridge: 'br-hair', podcidr: '10.246.1.0/24', hairpinMode: true });
+      const promisc = config({ bridge: 'br-promisc', podcidr: '10.246.2.0/24', promiscMode: true });
+      await addOk(node, hairpin, { containerId: 'hair', netns: podA.path });
+      await addOk(node, promisc, { containerId: 'promisc', netns: podB.path });
+      expect(await sandbox.exec(node, 'ip', ['-d', 'link', 'show', 'dev', hostVethName('hair', 'eth0')])).toContain('hairpin on');
+      expect(await sandbox.exec(node, 'ip', ['link', 'show', 'dev', 'br-promisc'])).toContain('PROMISC');
+      expect((await runBridge(node, 'DEL', hairpin, { containerId: 'hair', netns: podA.path })).exitCode).toBe(0);
+      expect((await runBridge(node, 'DEL', promisc, { containerId: 'promisc', netns: podB.path })).exitCode).toBe(0);
+    });
+
+    it('refuses a bridge that has another address (code 999) unless forceAddress replaces it', async () => {
+      const pod = await sandbox.namespace('force');
+      const attach = { containerId: 'force', netns: pod.path };
+      await sandbox.exec(node, 'ip', ['link', 'add', 'br-force', 'type', 'bridge']);
+      await sandbox.exec(node, 'ip', ['addr', 'add', '10.9.9.1/24', 'dev', 'br-force']);
+      const base = { bridge: 'br-force', podcidr: '10.246.3.0/24' };
+      const refused = await runBridge(node, 'ADD', config(base), attach);
+      expect(refused.json).toMatchObject({ code: 999, msg: expect.stringContaining('already has the address 10.9.9.1/24') });
+      expect(await vethsInNode()).toEqual([]);
+      expect(await allocations()).toEqual([]);
+
+      await addOk(node, config({ ...base, forceAddress: true }), attach);
+      const addresses = await sandbox.exec(node, 'ip', ['-4', '-o', 'addr', 'show', 'dev', 'br-force']);
+      expect(addresses).toContain('10.246.3.1/24');
+      expect(addresses).not.toContain('10.9.9.1');
+      expect((await runBridge(node, 'DEL', config(base), attach)).exitCode).toBe(0);
+    });
+
     it('executes tscni-host-local as a child when asked not to run it in-process', async () => {
       const pod = await sandbox.namespace('child');
       const attach = { containerId: 'child-ipam', netns: pod.path, env: { TSCNI_NO_IN_PROCESS: '1' } };
