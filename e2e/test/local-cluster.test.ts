@@ -26,6 +26,7 @@ describe('the local cluster reproduces the seed scenario', () => {
   };
 
   it('gives every pod an address in its node podCIDR', () => expect(failuresOf(/ address$/)).toEqual([]));
+  it('passes CNI CHECK for every pod', () => expect(failuresOf(/ CNI CHECK$/)).toEqual([]));
   it('routes every peer pod CIDR via the peer node IP', () => expect(failuresOf(/^routes on /)).toEqual([]));
   it('keeps pod-to-pod traffic out of masquerade', () => expect(failuresOf(/^masquerade rules on /)).toEqual([]));
   it('pings across nodes with ttl 62, the source pod IP seen on the destination bridge', () =>

@@ -1,5 +1,6 @@
 import { parseIp, parsePrefix, prefixContains } from '@tscni/core';
 import type { Cluster } from '../cluster/cluster.js';
+import { checkPod, type Pod } from '../cluster/pods.js';
 import { checkMasqueradeChain, checkRoutes } from './node-state.js';
 import { fail, pass, type CheckResult } from './result.js';
 import { checkCrossNodePing, checkNodeToPod, checkOutsideMasquerade, checkSameNodePing } from './traffic.js';
@@ -20,6 +21,7 @@ export async function runChecks(cluster: Cluster, onResult: (result: CheckResult
   const podsOf = (index: number) => pods.filter((pod) => pod.node === nodes[index]);
 
   for (const pod of pods) record(checkPodAddress(pod.name, pod.ip, pod.node.podCidr));
+  for (const pod of pods) record(await checkPodAttachment(pod));
   for (const node of nodes) record(await checkRoutes(node, nodes));
   for (const node of nodes) record(await checkMasqueradeChain(node, nodes, topo.clusterCidr));
   for (const [index, node] of nodes.entries()) {
@@ -32,6 +34,16 @@ export async function runChecks(cluster: Cluster, onResult: (result: CheckResult
     if (first) record(await checkOutsideMasquerade(first, segment.outside, topo.outside.host));
   }
   return results;
+}
+
+async function checkPodAttachment(pod: Pod): Promise<CheckResult> {
+  const name = `${pod.name} CNI CHECK`;
+  try {
+    await checkPod(pod);
+    return pass(name, 'every plugin of the chain confirms the attachment');
+  } catch (error) {
+    return fail(name, (error as Error).message);
+  }
 }
 
 function checkPodAddress(name: string, ip: string, podCidr: string): CheckResult {

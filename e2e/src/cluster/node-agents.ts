@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { PLUGIN_DIR } from '../paths.js';
 import { ip, type ClusterNode } from './netns-cluster.js';
 import type { Topology } from './topology.js';
-import { waitUntil } from './wait.js';
+import { waitFor } from '../runtimes/wait-for.js';
 
 /** The routing protocol number route-sync marks its routes with. */
 const ROUTE_SYNC_PROTOCOL = '243';
@@ -45,11 +45,10 @@ async function linkPlugins(binDir: string): Promise<void> {
 }
 
 async function waitForAgent(node: ClusterNode, peers: number): Promise<void> {
-  await waitUntil(`the agent on ${node.name} wrote its conflist and ${peers} peer routes (log: ${node.dirs.agentLog})`, async () => {
-    const [files, routes] = await Promise.all([
-      readdir(node.dirs.conf),
-      ip(node.ns).routes(4, ['proto', ROUTE_SYNC_PROTOCOL]),
-    ]);
+  const what = `the agent on ${node.name} to write its conflist and ${peers} peer routes (log: ${node.dirs.agentLog})`;
+  // Generous: the agents start on a machine that may be running other tests.
+  await waitFor(what, async () => {
+    const [files, routes] = await Promise.all([readdir(node.dirs.conf), ip(node.ns).routes(4, ['proto', ROUTE_SYNC_PROTOCOL])]);
     return files.includes('10-tscni.conflist') && routes.length === peers;
-  });
+  }, { timeoutMs: 30_000 });
 }

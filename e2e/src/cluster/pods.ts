@@ -26,6 +26,12 @@ export async function createPod(sandbox: Sandbox, node: ClusterNode, name: strin
   return { name, node, ns, ip: address.split('/')[0]! };
 }
 
+/** CHECK through the chain: each plugin verifies the pod is still as ADD left it. */
+export async function checkPod(pod: Pod): Promise<void> {
+  const conf = await nodeConfList(pod.node);
+  await chainRunner(pod.node).check(conf, { containerId: pod.ns.name, netns: pod.ns.path, ifName: 'eth0' });
+}
+
 /** DEL through the chain, as a runtime does when the pod goes away. */
 export async function deletePod(pod: Pod): Promise<void> {
   const conf = await nodeConfList(pod.node);
