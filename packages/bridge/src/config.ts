@@ -1,4 +1,4 @@
-import { interfaceNameProblem, invalidConfig, parsePrefix, type Dns, type IpamConfig, type NetConf } from '@tscni/core';
+import { CniError, ErrorCode, interfaceNameProblem, invalidConfig, parsePrefix, type Dns, type IpamConfig, type NetConf } from '@tscni/core';
 
 /** The IPAM plugin the seed's `podcidr` shorthand means. */
 export const DEFAULT_IPAM_TYPE = 'tscni-host-local';
@@ -22,8 +22,24 @@ export interface BridgeConfig {
 const MTU_MIN = 68;
 const MTU_MAX = 65535;
 
-/** Reads the plugin's keys from the network config; any problem is code 7. */
+/**
+ * Reference bridge keys tscni-bridge does not implement. Ignoring them would
+ * silently drop what a moved-over config asks for, so setting one is code 2.
+ */
+const UNSUPPORTED: Record<string, string> = {
+  ipMasq: 'chain tscni-masq after tscni-bridge to masquerade pod traffic',
+  vlan: 'VLANs on the bridge are not supported',
+  macspoofchk: 'MAC spoof checking is not supported',
+};
+
+/** Reads the plugin's keys from the network config; any problem is code 7 (code 2 for an unsupported key). */
 export function loadConfig(netconf: NetConf): BridgeConfig {
+  for (const [key, advice] of Object.entries(UNSUPPORTED)) {
+    const value = netconf[key];
+    if (value !== undefined && value !== false && value !== 0) {
+      throw new CniError(ErrorCode.UnsupportedField, `"${key}" is not supported by tscni-bridge: ${advice}`);
+    }
+  }
   const bridge = netconf.bridge ?? 'cni0';
   const nameProblem = typeof bridge === 'string' ? interfaceNameProblem(bridge) : 'it is not a string';
   if (nameProblem) throw invalidConfig(`invalid bridge name ${JSON.stringify(bridge)}: ${nameProblem}`);

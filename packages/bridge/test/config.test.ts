@@ -47,6 +47,17 @@ describe('loadConfig', () => {
   });
 
   it.each([
+    ['ipMasq: true', { ipMasq: true }, '"ipMasq" is not supported by tscni-bridge: chain tscni-masq'],
+    ['a vlan', { vlan: 100 }, '"vlan" is not supported'],
+  ])('refuses the reference key %s with code 2 rather than ignoring it', (_what, extra, msg) => {
+    expect(() => loadConfig(netconf(extra))).toThrow(expect.objectContaining({ code: 2, message: expect.stringContaining(msg) }));
+  });
+
+  it('accepts those keys when they ask for nothing', () => {
+    expect(() => loadConfig(netconf({ ipMasq: false, vlan: 0, macspoofchk: false }))).not.toThrow();
+  });
+
+  it.each([
     ['mtu as a string', { mtu: '1500' }, '"mtu" must be an integer from 68 to 65535, got "1500"'],
     ['a fractional mtu', { mtu: 1500.5 }, '"mtu" must be an integer'],
     ['an mtu above 65535', { mtu: 70000 }, '"mtu" must be an integer'],

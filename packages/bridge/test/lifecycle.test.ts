@@ -207,6 +207,7 @@ describe('tscni-bridge: DEL, CHECK, rollback and bad input', () => {
     const add = (cfg: object | string, netns = pod.path) => runBridge(node, 'ADD', cfg, { containerId: 'bad', netns });
 
     it.each([
+      ['ipMasq (masquerading is tscni-masq\'s job)', 2, { ipMasq: true }, 'chain tscni-masq after tscni-bridge'],
       ['a non-numeric mtu', 7, { mtu: 'big' }, '"mtu" must be an integer'],
       ['an out-of-range mtu', 7, { mtu: 20 }, '"mtu" must be an integer'],
       ['hairpinMode with promiscMode', 7, { hairpinMode: true, promiscMode: true }, 'hairpinMode and promiscMode'],
