@@ -1,5 +1,5 @@
 import { Sandbox } from '@tscni/core/testing';
-import { readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiskStore } from '../src/disk-store.js';
 
@@ -73,4 +73,14 @@ describe('DiskStore', () => {
     rmSync(join(dataDir, '.tscni-host-local'), { recursive: true });
     expect(await locked((store) => owners.map((owner) => store.findByOwner(owner)))).toEqual(expected);
   });
+
+  it('never lets a scratch file left by a crash rewrite a live allocation', async () => {
+    await locked((store) => store.reserve('10.0.0.2', alice, 0));
+    // A crash between link() and unlink() leaves the scratch name sharing the allocation's inode.
+    linkSync(join(dataDir, 'net', '10.0.0.2'), join(dataDir, '.tscni-host-local', 'net', 'scratch'));
+    expect(await locked((store) => store.reserve('10.0.0.3', bob, 0))).toBe(true);
+    expect(readFileSync(join(dataDir, 'net', '10.0.0.2'), 'utf8')).toBe('alice\r\neth0');
+    expect(readFileSync(join(dataDir, 'net', '10.0.0.3'), 'utf8')).toBe('bob\r\neth0');
+  });
 });
+
