@@ -19,7 +19,7 @@ describe('tscni-host-local', () => {
   });
   afterAll(() => sandbox.cleanup());
 
-  it.each(['0.3.1', '0.4.0', '1.0.0', '1.1.0'])('returns an IPAM result in %s: ips with gateway, routes, dns', async (cniVersion) => {
+  it.each(['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'])('returns an IPAM result in %s: ips with gateway, routes, dns', async (cniVersion) => {
     const resolvConf = join(dataDir, 'resolv.conf');
     writeFileSync(resolvConf, 'nameserver 10.96.0.10\nsearch svc.cluster.local\n');
     const run = await ipam('ADD', 'c1', net({ subnet: '10.10.0.0/24', routes: [{ dst: '0.0.0.0/0' }], resolvConf }, { cniVersion }));
