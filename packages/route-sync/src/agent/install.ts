@@ -1,4 +1,4 @@
-import { chmod, copyFile, rename, stat, utimes } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rename, stat, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from '@tscni/core';
 
@@ -11,6 +11,7 @@ export const PLUGIN_EXECUTABLES = ['tscni-bridge', 'tscni-host-local', 'tscni-ma
  * one). Files whose size and modification time already match are skipped.
  */
 export async function installPlugins(binDir: string, log: Logger, sourceDir = dirname(process.argv[1] ?? '')): Promise<void> {
+  await mkdir(binDir, { recursive: true });
   for (const name of PLUGIN_EXECUTABLES) {
     const source = join(sourceDir, name);
     const target = join(binDir, name);

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Sandbox, execIn, type TestNamespace } from '@tscni/core/testing';
+import { Sandbox, binary, execIn, type TestNamespace } from '@tscni/core/testing';
 import { FakeApiServer, kubeNode } from '../support/api-server.js';
 import {
-  API_PORT, SEED, agentLog, eventually, makeSegment, ourRoutes, startAgent, stopAgent, writeKubeconfig, type TestNode,
+  API_PORT, SEED, agentLog, eventually, makeSegment, ourRoutes, requireRunning, startAgent, stopAgent, writeKubeconfig, type TestNode,
 } from '../support/cluster.js';
 
 /** What the API says about each Node: the test's model of the cluster. */
@@ -31,11 +31,15 @@ describe('the agent in three nodes on one segment', () => {
   let nodes: TestNode[];
   let server: FakeApiServer;
   let kubeconfig: string;
+  let binDir: string;
   const node = (i: number) => (): TestNode => nodes[i]!;
   const [controlPlane, worker, worker2] = [node(0), node(1), node(2)];
 
   const converged = (node: TestNode): Promise<void> =>
-    eventually(async () => expect(await ourRoutes(sandbox, node.ns)).toEqual(expectedRoutes(node.name)));
+    eventually(async () => {
+      await requireRunning(node);
+      expect(await ourRoutes(sandbox, node.ns)).toEqual(expectedRoutes(node.name));
+    });
   const allConverged = (): Promise<unknown> => Promise.all(nodes.map(converged));
 
   beforeAll(async () => {
@@ -47,7 +51,9 @@ describe('the agent in three nodes on one segment', () => {
     await sandbox.exec(controlPlane().ns, 'ip', ['route', 'add', '10.99.0.0/24', 'via', '172.17.0.9', 'proto', '243']);
     // Someone else's route to a prefix a node will get later: never touched.
     await sandbox.exec(worker().ns, 'ip', ['route', 'add', '10.244.3.0/24', 'via', '172.17.0.2', 'proto', 'static']);
-    for (const node of nodes) await startAgent(node, kubeconfig);
+    binDir = join(await sandbox.dir(), 'opt-cni-bin');
+    await startAgent(controlPlane(), kubeconfig, ['--install-plugins', '--cni-bin-dir', binDir]);
+    for (const node of nodes.slice(1)) await startAgent(node, kubeconfig);
   });
 
   afterAll(async () => {
@@ -60,6 +66,15 @@ describe('the agent in three nodes on one segment', () => {
     await allConverged();
     expect(await ourRoutes(sandbox, worker().ns)).toEqual({ '10.244.0.0/24': '172.17.0.2', '10.244.1.0/24': '172.17.0.3' });
     expect(await ourRoutes(sandbox, controlPlane().ns)).not.toHaveProperty(['10.99.0.0/24']);
+  });
+
+  test('--install-plugins copied the executables beside it, the runtime included', async () => {
+    const installed = await eventually(async () => {
+      const names = (await readdir(binDir)).sort();
+      expect(names).toEqual(['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-node', 'tscni-route-sync']);
+      return names;
+    });
+    for (const name of installed) expect((await stat(join(binDir, name))).size).toBe((await stat(binary(name))).size);
   });
 
   test("writes each node's conflist with its own pod CIDR and publishes the peers for the plugin", async () => {

@@ -113,6 +113,16 @@ export async function agentLog(node: TestNode): Promise<string> {
   return readFile(node.logFile, 'utf8').catch(() => '');
 }
 
+/** Thrown from a check to stop polling at once (an agent died: waiting cannot help). */
+export class GiveUp extends Error {}
+
+/** Throws GiveUp with the agent's log when it is no longer running. */
+export async function requireRunning(node: TestNode): Promise<void> {
+  if (node.agent && (node.agent.exitCode !== null || node.agent.signalCode !== null)) {
+    throw new GiveUp(`the agent on ${node.name} exited (${node.agent.exitCode ?? node.agent.signalCode}):\n${await agentLog(node)}`);
+  }
+}
+
 /** Polls until `check` stops throwing; the deadline is generous, as the machine may be busy. */
 export async function eventually<T>(check: () => Promise<T>, timeoutMs = 45_000, intervalMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -120,7 +130,7 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 45_000,
     try {
       return await check();
     } catch (error) {
-      if (Date.now() > deadline) throw error;
+      if (error instanceof GiveUp || Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   }
