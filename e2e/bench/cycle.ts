@@ -1,0 +1,84 @@
+import type { Sandbox } from '@tscni/core/testing';
+import { attachment, conflist, execInNode, executable, ipam, makeNode, makePods, type BenchNode, type SideName } from './cni.js';
+import { ratio, spread, type Table } from './format.js';
+import type { BenchOptions } from './options.js';
+import { alternate, summarize, timed, type Comparison } from './stats.js';
+
+export interface CycleResults {
+  chain: Comparison;
+  bridge: Comparison;
+  hostLocal: Comparison;
+  masq: Comparison;
+}
+
+/**
+ * Table 1: one pod's ADD+DEL, through the chain runner (as a runtime does)
+ * and plugin by plugin. Each side has its own node namespace and reuses one
+ * pod namespace, which DEL leaves empty again.
+ */
+export async function measureCycle(sandbox: Sandbox, options: BenchOptions): Promise<CycleResults> {
+  const nodes = { tscni: await makeNode(sandbox, 'tscni'), reference: await makeNode(sandbox, 'reference') };
+  const [tPod, rPod] = await makePods(sandbox, 'c', 2);
+  const pods = { tscni: tPod!, reference: rPod! };
+  let id = 0;
+  const chainCycle = (masquerade: boolean) => (side: SideName) => () =>
+    timed(async () => {
+      const node = nodes[side];
+      const conf = conflist(side, node.dirs, masquerade);
+      const rt = attachment(pods[side], `cycle-${id++}`);
+      await node.chain.add(conf, rt);
+      await node.chain.del(conf, rt);
+    });
+  const pluginCycle = (run: (node: BenchNode, containerId: string, command: 'ADD' | 'DEL') => Promise<unknown>) => (side: SideName) => () =>
+    timed(async () => {
+      const containerId = `cycle-${id++}`;
+      await run(nodes[side], containerId, 'ADD');
+      await run(nodes[side], containerId, 'DEL');
+    });
+  const hostLocal = pluginCycle((node, containerId, command) =>
+    execInNode(node, executable(node.side, 'tscni-host-local', 'host-local'), command, { type: 'bridge', ipam: ipam(node.side, node.dirs) }, attachment(pods[node.side], containerId)),
+  );
+  // tscni-masq after a bridge: its prevResult is a pod address in the node's subnet.
+  const prevResult = { cniVersion: '1.0.0', ips: [{ address: '10.88.0.2/16', gateway: '10.88.0.1' }] };
+  const masq = pluginCycle((node, containerId, command) =>
+    execInNode(node, executable('tscni', 'tscni-masq', ''), command, { type: 'tscni-masq', lockFile: node.dirs.lockFile, prevResult }, attachment(pods[node.side], containerId)),
+  );
+  const both = async (cycle: (side: SideName) => () => Promise<number>) => {
+    // One unmeasured cycle each: the bridge, the chains and the compile cache exist from then on, as on a node in use.
+    await cycle('tscni')();
+    await cycle('reference')();
+    return alternate(options.samples, cycle('tscni'), cycle('reference'));
+  };
+  const chain = await both(chainCycle(true));
+  const bridge = await both(chainCycle(false));
+  const hostLocalResult = await both(hostLocal);
+  // The reference has no masquerade plugin: the counterpart of tscni-masq is
+  // what ipMasq adds to the reference bridge, a difference of two medians.
+  const masqCycle = masq('tscni');
+  await masqCycle();
+  const masqSamples: number[] = [];
+  for (let i = 0; i < options.samples; i++) masqSamples.push(await masqCycle());
+  const tscniMasq = summarize(masqSamples);
+  const ipMasqShare = chain.reference.median - bridge.reference.median;
+  const masqResult: Comparison = {
+    tscni: tscniMasq,
+    reference: { median: ipMasqShare, p10: NaN, p90: NaN, n: options.samples },
+    ratio: { median: tscniMasq.median / ipMasqShare, p10: NaN, p90: NaN, n: 1 },
+  };
+  return { chain, bridge, hostLocal: hostLocalResult, masq: masqResult };
+}
+
+export function cycleTable(results: CycleResults): Table {
+  const row = (what: string, c: Comparison, target: string) => [what, spread(c.tscni), spread(c.reference), ratio(c.ratio), target];
+  return {
+    title: '1. ADD+DEL cycle of one pod (ms)',
+    header: ['what', 'tscni', 'reference', 'tscni/ref', 'target'],
+    rows: [
+      row('chain: bridge + host-local + masq vs bridge ipMasq', results.chain, '<= 4 (goal 1)'),
+      row('bridge + its IPAM, through the chain runner', results.bridge, ''),
+      row('host-local alone', results.hostLocal, ''),
+      row('masq alone vs the ipMasq share of the ref bridge', results.masq, ''),
+    ],
+    notes: ['median (p10-p90); ratios pair the rounds, which alternate between the sides', 'the ipMasq share is the difference of two reference medians (no spread)'],
+  };
+}

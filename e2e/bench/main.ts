@@ -1,0 +1,61 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Sandbox } from '@tscni/core/testing';
+import { REPO_ROOT } from '../src/paths.js';
+import { cycleTable, measureCycle } from './cycle.js';
+import { describeEnvironment, formatEnvironment } from './environment.js';
+import { formatTable, type Table } from './format.js';
+import { parseOptions } from './options.js';
+import { measureStartup, startupTable } from './startup.js';
+
+/**
+ * `npm run bench`: tscni against the reference plugins, both measured in this
+ * run, alternately. Everything happens in namespaces and directories of one
+ * Sandbox, removed at the end, on failure and on Ctrl-C.
+ */
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const sandbox = new Sandbox('bench');
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () => (cleaning ??= sandbox.cleanup());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\n${signal}: removing the benchmark's namespaces and files\n`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+  const environment = await describeEnvironment();
+  process.stdout.write(`${formatEnvironment(environment)}\n\n`);
+  const results: Record<string, unknown> = {};
+  const tables: Table[] = [];
+  const show = (table: Table) => {
+    tables.push(table);
+    process.stdout.write(`${formatTable(table)}\n\n`);
+  };
+  try {
+    if (options.tables.includes(1)) {
+      results.cycle = await measureCycle(sandbox, options);
+      show(cycleTable(results.cycle as Awaited<ReturnType<typeof measureCycle>>));
+    }
+    if (options.tables.includes(6)) {
+      const rows = await measureStartup(options);
+      results.startup = rows;
+      show(startupTable(rows));
+    }
+  } finally {
+    await cleanup();
+  }
+  environment.loadAtEnd = (await import('node:os')).loadavg();
+  process.stdout.write(`${formatEnvironment(environment)}\n`);
+  const out = resolve(REPO_ROOT, options.out);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, JSON.stringify({ environment, options, results, tables }, null, 2) + '\n');
+  process.stdout.write(`results written to ${out}\n`);
+}
+
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,78 @@
+/** What `npm run bench -- [options]` takes. */
+export interface BenchOptions {
+  /** Smoke-test sizes: every table runs, with few samples and small N. */
+  quick: boolean;
+  /** Pods ADDed at once in the burst table. */
+  burst: number;
+  /** Samples per side in the latency tables. */
+  samples: number;
+  /** Rounds per side of the burst. */
+  rounds: number;
+  /** Pods on the node for the growth table. */
+  growth: number;
+  /** Node counts of the route-sync bursts. */
+  nodeBursts: number[];
+  /** Tables to run (1-6). */
+  tables: number[];
+  /** Where the JSON results go. */
+  out: string;
+}
+
+export const USAGE = `usage: npm run bench -- [--quick] [--n PODS] [--samples N] [--rounds N] [--growth PODS] [--tables 1,2,...] [--out FILE]
+
+  --quick        smoke test: every table, small sizes (about a minute)
+  --n PODS       pods in the burst (default 100)
+  --samples N    samples per side in the latency tables (default 20)
+  --rounds N     burst rounds per side (default 3)
+  --growth PODS  pods on the node in the growth table (default 500)
+  --tables LIST  which tables to run (default 1,2,3,4,5,6)
+  --out FILE     JSON results (default bench-results/latest.json)`;
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const quick = argv.includes('--quick');
+  const options: BenchOptions = {
+    quick,
+    burst: quick ? 10 : 100,
+    samples: quick ? 4 : 20,
+    rounds: quick ? 1 : 3,
+    growth: quick ? 20 : 500,
+    nodeBursts: quick ? [1, 100] : [1, 100, 1000, 5000],
+    tables: [1, 2, 3, 4, 5, 6],
+    out: 'bench-results/latest.json',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === '--quick') continue;
+    const value = argv[++i];
+    if (value === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
+    const count = () => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} takes a positive whole number, got "${value}"`);
+      return n;
+    };
+    switch (flag) {
+      case '--n':
+        options.burst = count();
+        break;
+      case '--samples':
+        options.samples = count();
+        break;
+      case '--rounds':
+        options.rounds = count();
+        break;
+      case '--growth':
+        options.growth = Math.max(2, count());
+        break;
+      case '--tables':
+        options.tables = value.split(',').map(Number);
+        if (options.tables.some((t) => !Number.isInteger(t) || t < 1 || t > 6)) throw new Error(`--tables takes numbers 1-6\n${USAGE}`);
+        break;
+      case '--out':
+        options.out = value;
+        break;
+      default:
+        throw new Error(`unknown option "${flag}"\n${USAGE}`);
+    }
+  }
+  return options;
+}
