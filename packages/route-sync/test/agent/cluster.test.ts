@@ -104,7 +104,8 @@ describe('the agent in three nodes on one segment', () => {
       return text;
     });
     expect(rules).toMatch(/masquerade/i);
-    const script = "fetch('http://127.0.0.1:9440/healthz').then(async (r) => console.log(r.status, await r.text()))";
+    // process.stdout, not console.log: that one colours numbers when FORCE_COLOR is set.
+    const script = "fetch('http://127.0.0.1:9440/healthz').then(async (r) => process.stdout.write(r.status + ' ' + (await r.text())))";
     const health = await execIn(worker().ns, process.execPath, ['-e', script]);
     expect(health).toMatch(/^200 .*"healthy":true/);
   });
