@@ -19,7 +19,7 @@ export interface HostLocalConfig {
 }
 
 /** Loads the `ipam` section; every problem is code 7 naming the field. */
-export function loadConfig(args: Pick<CmdArgs, 'config' | 'args'>): HostLocalConfig {
+export function loadConfig(args: Pick<CmdArgs, 'command' | 'config' | 'args'>): HostLocalConfig {
   const ipam = args.config.ipam;
   if (!ipam) throw invalidConfig('"ipam" section is missing');
   const rangeSets = [...runtimeRangeSets(args.config), ...configuredRangeSets(ipam)];
@@ -31,7 +31,8 @@ export function loadConfig(args: Pick<CmdArgs, 'config' | 'args'>): HostLocalCon
     rangeSets,
     routes: parseRoutes(ipam.routes, 'ipam.routes'),
     resolvConf: optionalString(ipam.resolvConf, 'ipam.resolvConf'),
-    requested: requestedIps(args),
+    // Only ADD uses them: a DEL must not fail over arguments it has no use for.
+    requested: args.command === 'ADD' ? requestedIps(args) : [],
   };
 }
 

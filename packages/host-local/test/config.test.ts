@@ -1,10 +1,10 @@
-import { CniArgs, type CmdArgs, type NetConf } from '@tscni/core';
+import { CniArgs, type NetConf } from '@tscni/core';
 import { loadConfig } from '../src/config.js';
 import { parseResolvConf } from '../src/resolv-conf.js';
 
 function load(ipam: Record<string, unknown>, extra: Partial<NetConf> = {}, cniArgs = '') {
   const config = { cniVersion: '1.1.0', name: 'net', type: 'bridge', ipam: { type: 'tscni-host-local', ...ipam }, ...extra } as NetConf;
-  return loadConfig({ config, args: CniArgs.parse(cniArgs) } as Pick<CmdArgs, 'config' | 'args'>);
+  return loadConfig({ command: 'ADD', config, args: CniArgs.parse(cniArgs) });
 }
 
 describe('loadConfig', () => {
@@ -59,13 +59,15 @@ describe('loadConfig', () => {
     expect(() => load({ subnet: '10.0.0.0/24' }, {}, 'IP=nope')).toThrow(expect.objectContaining({ code: 4 }));
   });
 
-  it('rejects unknown CNI_ARGS keys without IgnoreUnknown (code 4)', () => {
+  it('rejects unknown CNI_ARGS keys without IgnoreUnknown on ADD (code 4), but not on DEL', () => {
     expect(() => load({ subnet: '10.0.0.0/24' }, {}, 'K8S_POD_NAME=x')).toThrow(expect.objectContaining({ code: 4 }));
+    const config = { cniVersion: '1.1.0', name: 'net', type: 'x', ipam: { type: 'x', subnet: '10.0.0.0/24' } } as NetConf;
+    expect(loadConfig({ command: 'DEL', config, args: CniArgs.parse('K8S_POD_NAME=x;IP=bad') }).requested).toEqual([]);
   });
 
   it('rejects a missing ipam section (code 7)', () => {
     const config = { cniVersion: '1.1.0', name: 'net', type: 'x' } as NetConf;
-    expect(() => loadConfig({ config, args: CniArgs.parse('') })).toThrow(expect.objectContaining({ code: 7 }));
+    expect(() => loadConfig({ command: 'ADD', config, args: CniArgs.parse('') })).toThrow(expect.objectContaining({ code: 7 }));
   });
 });
 

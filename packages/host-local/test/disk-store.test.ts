@@ -64,7 +64,7 @@ describe('DiskStore', () => {
   });
 
   it('keeps many owners apart across its shards, and agrees with a rebuild from scratch', async () => {
-    const owners = Array.from({ length: 600 }, (_, i) => ({ containerId: `pod-${i}`, ifName: i % 2 ? 'eth0' : 'net1' }));
+    const owners = Array.from({ length: 300 }, (_, i) => ({ containerId: `pod-${i}`, ifName: i % 2 ? 'eth0' : 'net1' }));
     const ipOf = (i: number) => `10.0.${(i + 2) >> 8}.${(i + 2) & 255}`;
     await locked((store) => owners.forEach((owner, i) => store.reserve(ipOf(i), owner, 0)));
     await locked((store) => owners.filter((_, i) => i % 3 === 0).forEach((owner) => store.releaseByOwner(owner)));

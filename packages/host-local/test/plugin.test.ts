@@ -1,7 +1,7 @@
-import { Sandbox } from '@tscni/core/testing';
+import { Sandbox, execPluginIn } from '@tscni/core/testing';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addressesOf, ids, ipam, type IpamNet } from './run.js';
+import { HOST_LOCAL, addressesOf, ids, ipam, type IpamNet } from './run.js';
 
 /** The tscni-host-local executable, run as a main plugin delegates to it. */
 describe('tscni-host-local', () => {
@@ -96,10 +96,10 @@ describe('tscni-host-local', () => {
   });
 
   it.each([
-    ['taken', 'IP=10.18.0.2', 101],
-    ['outside every range', 'IP=10.99.0.2', 7],
-    ['malformed', 'IP=10.18.0', 4],
-  ])('rejects a requested address that is %s (code %s) and leaves nothing behind', async (_, args, code) => {
+    ['taken', 101, 'IP=10.18.0.2'],
+    ['outside every range', 7, 'IP=10.99.0.2'],
+    ['malformed', 4, 'IP=10.18.0'],
+  ])('rejects a requested address that is %s (code %s) and leaves nothing behind', async (_, code, args) => {
     const config = net({ subnet: '10.18.0.0/24' });
     addressesOf(await ipam('ADD', 'first', config));
     expect((await ipam('ADD', 'second', config, { args })).json).toMatchObject({ code });
@@ -122,13 +122,26 @@ describe('tscni-host-local', () => {
   });
 
   it.each([
-    ['a /31 subnet', { subnet: '10.0.0.0/31' }, 7],
-    ['a gateway outside its subnet', { ranges: [[{ subnet: '10.0.0.0/24', gateway: '10.0.9.1' }]] }, 7],
-    ['overlapping ranges', { ranges: [[{ subnet: '10.0.0.0/24' }], [{ subnet: '10.0.0.128/25' }]] }, 7],
-  ])('rejects %s with code %s and writes nothing', async (_, ipamFields, code) => {
+    ['a /31 subnet', 7, { subnet: '10.0.0.0/31' }],
+    ['a gateway outside its subnet', 7, { ranges: [[{ subnet: '10.0.0.0/24', gateway: '10.0.9.1' }]] }],
+    ['overlapping ranges', 7, { ranges: [[{ subnet: '10.0.0.0/24' }], [{ subnet: '10.0.0.128/25' }]] }],
+  ])('rejects %s with code %s and writes nothing', async (_, code, ipamFields) => {
     const run = await ipam('ADD', 'c1', net(ipamFields));
     expect(run.exitCode).not.toBe(0);
     expect(run.json).toMatchObject({ code });
     expect(readdirSync(dataDir)).toEqual([]);
   });
+
+  it.each([
+    ['a config that is not JSON', 6, 'ADD', '{"cniVersion":', {}],
+    ['a missing CNI_CONTAINERID', 4, 'ADD', undefined, { CNI_CONTAINERID: undefined }],
+    ['an unsupported cniVersion', 1, 'ADD', { cniVersion: '0.2.0' }, {}],
+    ['CHECK in 0.3.1', 1, 'CHECK', { cniVersion: '0.3.1' }, {}],
+  ])('answers %s with code %s', async (_, code, command, config, env) => {
+    const stdin = typeof config === 'string' ? config : { ...net({ subnet: '10.22.0.0/24' }), type: 'bridge', cniVersion: '1.0.0', ...config };
+    const run = await execPluginIn(undefined, HOST_LOCAL, { command, containerId: 'c1', netns: '/x', ifName: 'eth0', cniPath: '/x', env }, stdin);
+    expect(run.json).toMatchObject({ code });
+    expect(readdirSync(dataDir)).toEqual([]);
+  });
 });
+
