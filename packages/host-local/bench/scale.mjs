@@ -48,10 +48,15 @@ const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length
 
 /** The in-process half: the store's own cost, bundled from source as the plugin is. */
 async function loadStoreOps() {
-  const outfile = join(mkdtempSync(join(tmpdir(), 'tscni-hl-bench-')), 'store-ops.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 'tscni-hl-bench-'));
+  const outfile = join(dir, 'store-ops.mjs');
   const entry = join(root, 'packages/host-local/bench/store-ops.ts');
   await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', conditions: ['@tscni/source'], logLevel: 'warning' });
-  return import(outfile);
+  try {
+    return await import(outfile);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const { timeStoreOps } = await loadStoreOps();
