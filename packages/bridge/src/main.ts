@@ -1,5 +1,5 @@
 import { registerInProcessPlugin, runPlugin } from '@tscni/core';
-import { handlers as hostLocalHandlers } from '../../host-local/src/handlers.js';
+import { handlers as hostLocalHandlers } from '@tscni/host-local';
 import { DEFAULT_IPAM_TYPE } from './config.js';
 import { bridgePlugin } from './plugin.js';
 

@@ -1,1 +1,2 @@
-export {};
+/** The plugin's handlers, for plugins that bundle tscni-host-local and run it in-process. */
+export { handlers } from './handlers.js';
