@@ -1,4 +1,4 @@
-import { IpRoute, createLogger, execaRunner, type Logger } from '@tscni/core';
+import { IpRoute, createLogger, enableForwarding, execaRunner, type Logger } from '@tscni/core';
 import { serveHealth } from './health.js';
 import { installPlugins } from './install.js';
 import { masqLockFile } from './conflist.js';
@@ -38,7 +38,13 @@ export async function runAgent(argv: string[]): Promise<number> {
 async function runUntilSignal(options: AgentOptions, log: Logger): Promise<void> {
   const kubeConfig = loadKubeConfig(options.kubeconfig);
   if (options.installPlugins) await installPlugins(options.cniBinDir, log);
-  const deps = { options, ip: new IpRoute(execaRunner), runner: execaRunner, syncNonMasquerade: masqRules(masqLockFile(options.stateDir)), log };
+  const deps = {
+    options,
+    ip: new IpRoute(execaRunner),
+    syncNonMasquerade: masqRules(masqLockFile(options.stateDir)),
+    enableForwarding: (families: Array<4 | 6>) => enableForwarding(execaRunner, families),
+    log,
+  };
   const loop = new SyncLoop(deps, () => (watch.synced ? watch.nodes().map(nodeInfoOf) : undefined), log);
   const watch: NodeWatch = new NodeWatch(kubeConfig, () => loop.schedule(), log);
   const server = options.healthAddr ? await serveHealth(options.healthAddr, () => loop.health) : undefined;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { enableForwarding, familyOf, type IpRoute, type Logger, type Runner } from '@tscni/core';
+import { familyOf, type IpRoute, type Logger } from '@tscni/core';
 import { buildConflist, CONFLIST_NAME } from './conflist.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { connectedNetworks } from './connected-networks.js';
@@ -10,18 +10,24 @@ import type { AgentOptions } from './options.js';
 import { reconcileRoutes } from './routes.js';
 import { writeState } from './state-writer.js';
 
+/** Everything a pass changes on the node, injectable so tests need no real node. */
 export interface SyncDeps {
   options: AgentOptions;
   ip: IpRoute;
-  runner: Runner;
   syncNonMasquerade: NonMasqueradeSync;
+  enableForwarding: (families: Array<4 | 6>) => Promise<void>;
   log: Logger;
 }
 
 /** Remembered between passes so unchanged things are neither redone nor re-logged. */
-export interface SyncMemory {
-  skipped?: string;
-  nonMasquerade?: string;
+export type SyncMemory = Partial<Record<'skipped' | 'blocked' | 'nonMasquerade', string>>;
+
+/** Runs `act` only when `value` differs from the one of the last pass that got through. */
+async function onChange(memory: SyncMemory, key: keyof SyncMemory, value: unknown, act: () => unknown): Promise<void> {
+  const text = JSON.stringify(value);
+  if (memory[key] === text) return;
+  await act();
+  memory[key] = text;
 }
 
 /**
@@ -39,27 +45,28 @@ export async function syncNode(deps: SyncDeps, nodes: NodeInfo[], memory: SyncMe
     extraNonMasqueradeCidrs: options.extraNonMasqueradeCidrs,
     connected: await connectedNetworks(deps.ip),
   });
-  const skipped = JSON.stringify(desired.skipped);
-  if (skipped !== memory.skipped) {
+  await onChange(memory, 'skipped', desired.skipped, () => {
     for (const skip of desired.skipped) log.warn('peer pod CIDR not routed', { ...skip });
-    memory.skipped = skipped;
-  }
-  await reconcileRoutes(deps.ip, desired.routes, log);
+  });
+  const plan = await reconcileRoutes(deps.ip, desired.routes, log);
+  await onChange(memory, 'blocked', plan.blockedByForeign, () => {
+    for (const route of plan.blockedByForeign) {
+      log.warn('route to peer not made: a route of another protocol already has this prefix', { ...route });
+    }
+  });
   await writeState(options.stateDir, options.nodeName, desired.routes);
-
-  const nonMasquerade = JSON.stringify(desired.nonMasqueradeCidrs);
-  if (nonMasquerade !== memory.nonMasquerade) {
-    await deps.syncNonMasquerade(desired.nonMasqueradeCidrs);
-    log.info('non-masquerade set synced', { cidrs: desired.nonMasqueradeCidrs });
-    memory.nonMasquerade = nonMasquerade;
-  }
+  // Every pass, so rules flushed by someone else come back with the next resync.
+  await deps.syncNonMasquerade(desired.nonMasqueradeCidrs);
+  await onChange(memory, 'nonMasquerade', desired.nonMasqueradeCidrs, () =>
+    log.info('non-masquerade set synced', { cidrs: desired.nonMasqueradeCidrs }),
+  );
 
   if (!desired.ownPodCidrs?.length) {
     log.warn('this node has no podCIDR yet: no CNI config written', { node: options.nodeName });
     return;
   }
-  const families = [4, ...desired.ownPodCidrs.map((cidr) => familyOf(cidr) ?? 4)] as Array<4 | 6>;
-  await enableForwarding(deps.runner, families);
+  const families = [...new Set([4, ...desired.ownPodCidrs.map((cidr) => familyOf(cidr) ?? 4)])] as Array<4 | 6>;
+  await deps.enableForwarding(families);
   const conflist = buildConflist({
     podCidrs: desired.ownPodCidrs,
     // The same set the masq rules hold, or the next ADD would put a different one back.
