@@ -2,10 +2,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Sandbox } from '@tscni/core/testing';
 import { REPO_ROOT } from '../src/paths.js';
+import { burstTable, measureBurst } from './burst.js';
 import { cycleTable, measureCycle } from './cycle.js';
 import { describeEnvironment, formatEnvironment } from './environment.js';
+import { growthTable, measureGrowth } from './growth.js';
+import { hostLocalTable, measureHostLocal } from './host-local.js';
 import { formatTable, type Table } from './format.js';
 import { parseOptions } from './options.js';
+import { measureRouteSync, routeSyncTable } from './route-sync.js';
 import { measureStartup, startupTable } from './startup.js';
 
 /**
@@ -36,6 +40,26 @@ async function main(): Promise<void> {
     if (options.tables.includes(1)) {
       results.cycle = await measureCycle(sandbox, options);
       show(cycleTable(results.cycle as Awaited<ReturnType<typeof measureCycle>>));
+    }
+    if (options.tables.includes(2)) {
+      const burst = await measureBurst(sandbox, options);
+      results.burst = burst;
+      show(burstTable(burst));
+    }
+    if (options.tables.includes(3)) {
+      const growth = await measureGrowth(sandbox, options);
+      results.growth = growth;
+      show(growthTable(growth));
+    }
+    if (options.tables.includes(4)) {
+      const levels = await measureHostLocal(sandbox, options);
+      results.hostLocal = levels;
+      show(hostLocalTable(levels));
+    }
+    if (options.tables.includes(5)) {
+      const routeSync = await measureRouteSync(sandbox, options);
+      results.routeSync = routeSync;
+      show(routeSyncTable(routeSync));
     }
     if (options.tables.includes(6)) {
       const rows = await measureStartup(options);

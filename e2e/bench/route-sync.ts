@@ -1,0 +1,154 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Sandbox, TestNamespace } from '@tscni/core/testing';
+import { FakeApiServer, kubeNode } from '../../packages/route-sync/test/support/api-server.js';
+import { API_PORT, SEED, makeSegment, writeKubeconfig, type TestNode } from '../../packages/route-sync/test/support/cluster.js';
+import { ROUTE_PROTOCOL } from '../../packages/route-sync/src/routes-proto.js';
+import { PLUGIN_DIR } from '../src/paths.js';
+import { spread, type Table } from './format.js';
+import type { BenchOptions } from './options.js';
+import { summarize, type Summary } from './stats.js';
+
+/**
+ * The node's routes of route-sync's protocol as the kernel announces them
+ * (`ip monitor route`), each change stamped on arrival: no polling, so the
+ * resolution is the kernel's notification, not a poll interval.
+ */
+class RouteWatch {
+  private readonly present = new Set<string>();
+  private waiter: { dsts: Set<string>; present: boolean; resolve: (at: number) => void } | undefined;
+
+  private constructor(readonly child: ChildProcess) {}
+
+  static async start(ns: TestNamespace): Promise<RouteWatch> {
+    const child = spawn('ip', ['netns', 'exec', ns.name, 'ip', '-4', 'monitor', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const watch = new RouteWatch(child);
+    createInterface({ input: child.stdout! }).on('line', (line) => watch.onLine(line));
+    // `ip monitor` prints nothing until a change: give it a moment to subscribe.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return watch;
+  }
+
+  private onLine(line: string): void {
+    if (!line.includes(` proto ${ROUTE_PROTOCOL}`)) return;
+    const deleted = line.startsWith('Deleted ');
+    const dst = (deleted ? line.slice('Deleted '.length) : line).split(' ')[0]!;
+    if (deleted) this.present.delete(dst);
+    else this.present.add(dst);
+    this.check();
+  }
+
+  private check(): void {
+    const waiter = this.waiter;
+    if (waiter && [...waiter.dsts].every((dst) => this.present.has(dst) === waiter.present)) {
+      this.waiter = undefined;
+      waiter.resolve(performance.now());
+    }
+  }
+
+  /** Resolves with the moment every dst is present (or absent): performance.now() on the line's arrival. */
+  until(dsts: string[], present: boolean, timeoutMs = 120_000): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`routes did not ${present ? 'appear' : 'go'} within ${timeoutMs} ms`)), timeoutMs);
+      this.waiter = { dsts: new Set(dsts), present, resolve: (at) => (clearTimeout(timer), resolve(at)) };
+      this.check();
+    });
+  }
+}
+
+/** The built agent in the node's namespace, with the node's own directories (nothing of the machine's). */
+async function startAgent(node: TestNode, kubeconfig: string, binDir: string): Promise<ChildProcess> {
+  const log = await open(node.logFile, 'a');
+  const args = [
+    ...['--node-name', node.name, '--kubeconfig', kubeconfig, '--cluster-cidr', '10.244.0.0/16'],
+    ...['--cni-conf-dir', node.confDir, '--cni-bin-dir', binDir, '--state-dir', node.stateDir, '--health-addr', '127.0.0.1:9440'],
+  ];
+  const child = spawn('ip', ['netns', 'exec', node.ns.name, join(PLUGIN_DIR, 'tscni-route-sync'), 'agent', ...args], {
+    stdio: ['ignore', 'ignore', log.fd],
+  });
+  await log.close();
+  return child;
+}
+
+/** Peer i of a burst: a node address on the segment and a /29 pod CIDR, both unique up to 8,000 peers. */
+function peer(i: number): { name: string; ip: string; podCidr: string } {
+  return { name: `peer-${i}`, ip: `172.17.${100 + (i >> 8)}.${i & 255}`, podCidr: `10.244.${16 + (i >> 5)}.${(i & 31) << 3}/29` };
+}
+
+export interface RouteSyncResults {
+  /** Nodes added at once -> ms from the first change sent to the last route in the kernel. */
+  bursts: Array<{ nodes: number; add: Summary; del: Summary }>;
+  amid: number;
+  oneAdd: Summary;
+  oneDelete: Summary;
+}
+
+/**
+ * Table 5: route-sync's agent against the fake API server: time from the
+ * API's change to the route in the node's kernel, for bursts of Nodes and
+ * for one change among the largest burst.
+ */
+export async function measureRouteSync(sandbox: Sandbox, options: BenchOptions): Promise<RouteSyncResults> {
+  const { api, nodes } = await makeSegment(sandbox);
+  const node = nodes[0]!;
+  const dir = await sandbox.dir();
+  const server = await FakeApiServer.start(api, API_PORT, dir);
+  let agent: ChildProcess | undefined;
+  let watch: RouteWatch | undefined;
+  try {
+    for (const seed of SEED) await server.put(kubeNode(seed.name, [seed.ip], [seed.podCidr]));
+    watch = await RouteWatch.start(node.ns);
+    await mkdir(join(dir, 'bin'));
+    agent = await startAgent(node, await writeKubeconfig(dir), join(dir, 'bin'));
+    await watch.until(SEED.slice(1).map((seed) => seed.podCidr), true);
+
+    const change = async (peers: number[], present: boolean) => {
+      const start = performance.now();
+      const done = watch!.until(peers.map((i) => peer(i).podCidr), present);
+      await Promise.all(peers.map((i) => (present ? server.put(kubeNode(peer(i).name, [peer(i).ip], [peer(i).podCidr])) : server.delete(peer(i).name))));
+      return (await done) - start;
+    };
+    const bursts: RouteSyncResults['bursts'] = [];
+    const largest = Math.max(...options.nodeBursts);
+    let amid = { add: [] as number[], del: [] as number[] };
+    for (const size of options.nodeBursts) {
+      const peers = Array.from({ length: size }, (_, i) => i);
+      const times = { add: [] as number[], del: [] as number[] };
+      for (let round = 0; round < (size <= 100 ? 3 : 1); round++) {
+        times.add.push(await change(peers, true));
+        if (size === largest && round === 0) amid = await oneChanges(change, size, options);
+        times.del.push(await change(peers, false));
+      }
+      bursts.push({ nodes: size, add: summarize(times.add), del: summarize(times.del) });
+    }
+    return { bursts, amid: largest, oneAdd: summarize(amid.add), oneDelete: summarize(amid.del) };
+  } finally {
+    agent?.kill('SIGTERM');
+    watch?.child.kill();
+    await server.kill();
+  }
+}
+
+/** One Node added, then deleted, while `size` others are in the API and the kernel. */
+async function oneChanges(change: (peers: number[], present: boolean) => Promise<number>, size: number, options: BenchOptions) {
+  const times = { add: [] as number[], del: [] as number[] };
+  for (let i = 0; i < Math.max(3, options.samples / 2); i++) {
+    times.add.push(await change([size], true));
+    times.del.push(await change([size], false));
+  }
+  return times;
+}
+
+export function routeSyncTable(results: RouteSyncResults): Table {
+  return {
+    title: '5. route-sync: from the API change to the route in the kernel (ms, one agent)',
+    header: ['what', 'routes in', 'routes out', 'target'],
+    rows: [
+      ...results.bursts.map((b) => [`burst of ${b.nodes} Nodes added, then deleted`, spread(b.add), spread(b.del), b.nodes === 5000 ? '<= 1000' : '']),
+      [`one Node amid ${results.amid}`, spread(results.oneAdd), spread(results.oneDelete), '<= 50'],
+    ],
+    notes: ['changes sent to the fake API server at once; times end when `ip monitor` reports the last route'],
+  };
+}
