@@ -1,6 +1,5 @@
 import { execaRunner } from '@tscni/core';
-import type { TestNamespace } from '@tscni/core/testing';
-import { startCapture } from '../cluster/capture.js';
+import { startCapture, type TestNamespace } from '@tscni/core/testing';
 import type { ClusterNode } from '../cluster/netns-cluster.js';
 import type { Pod } from '../cluster/pods.js';
 import { fail, pass, type CheckResult } from './result.js';

@@ -1,10 +1,10 @@
 import { open, readdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { waitFor } from '@tscni/core/testing';
 import { PLUGIN_DIR } from '../paths.js';
 import { ip, type ClusterNode } from './netns-cluster.js';
 import type { Topology } from './topology.js';
-import { waitFor } from '../runtimes/wait-for.js';
 
 /** The routing protocol number route-sync marks its routes with. */
 const ROUTE_SYNC_PROTOCOL = '243';

@@ -1,11 +1,10 @@
-import type { TestNamespace } from '@tscni/core/testing';
+import { waitFor, type TestNamespace } from '@tscni/core/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BUSYBOX_IMAGE } from './busybox-image.js';
 import { command } from './command.js';
-import { waitFor } from './wait-for.js';
 
 /** The containerd namespace the tests use; CNI container IDs are `<namespace>-<container>`. */
 export const CTR_NAMESPACE = 'tscni';

@@ -1,9 +1,8 @@
-import { BIN_DIR, REFERENCE_BIN_DIR, Sandbox, type TestNamespace } from '@tscni/core/testing';
+import { BIN_DIR, echoSourceSeenBy, REFERENCE_BIN_DIR, Sandbox, type TestNamespace } from '@tscni/core/testing';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { busyboxRootfsArchive } from '../../src/runtimes/busybox-image.js';
 import { installed } from '../../src/runtimes/command.js';
-import { IcmpCapture } from '../../src/runtimes/icmp-capture.js';
 import { leftovers } from '../../src/runtimes/leftovers.js';
 import { connectOutside, type Uplink } from '../../src/runtimes/outside-network.js';
 import { Podman } from '../../src/runtimes/podman.js';
@@ -113,13 +112,10 @@ describePodman(`podman ${podmanMissing ? '(skipped: podman or runc is not instal
       await podman!.run(['exec', containers[0]!, 'ping', '-c1', '-W2', addresses[1]!]);
       await podman!.run(['exec', containers[1]!, 'ping', '-c1', '-W2', addresses[0]!]);
 
-      const capture = await IcmpCapture.start(outside, uplink.name);
-      try {
-        await podman!.run(['exec', containers[0]!, 'ping', '-c1', '-W2', uplink.outsideAddress]);
-        expect(await capture.source()).toBe(uplink.nodeAddress);
-      } finally {
-        await capture.stop();
-      }
+      const source = await echoSourceSeenBy(outside, uplink.name, () =>
+        podman!.run(['exec', containers[0]!, 'ping', '-c1', '-W2', uplink.outsideAddress]),
+      );
+      expect(source).toBe(uplink.nodeAddress);
     });
 
     it("accepts podman's runtimeConfig (a requested address) and CNI_ARGS (IgnoreUnknown, K8S_POD_*)", async () => {

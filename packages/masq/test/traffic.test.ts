@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { BIN_DIR, binary, REFERENCE_BIN_DIR, Sandbox, type TestNamespace } from '@tscni/core/testing';
-import { echoSourceSeenBy, link } from './network.js';
+import { BIN_DIR, binary, echoSourceSeenBy, REFERENCE_BIN_DIR, Sandbox, type TestNamespace } from '@tscni/core/testing';
+import { link } from './network.js';
 
 const run = promisify(execFile);
 

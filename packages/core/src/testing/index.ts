@@ -1,3 +1,5 @@
 export * from './paths.js';
 export * from './sandbox.js';
 export * from './plugin.js';
+export * from './wait-for.js';
+export * from './capture.js';
