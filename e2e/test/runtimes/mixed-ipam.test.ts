@@ -1,6 +1,5 @@
 import { parseConfList } from '@tscni/core';
 import { join } from 'node:path';
-import { command } from '../../src/runtimes/command.js';
 import { leftovers } from '../../src/runtimes/leftovers.js';
 import { describeMixedChains, IPAM_CHAINS } from './mixed-chains.js';
 
@@ -30,23 +29,22 @@ describeMixedChains('tscni and reference bridge/IPAM pairs through the chain run
     expect((await store()).addressFiles).toEqual([]);
   });
 
-  // tscni-bridge accepts `ipMasq: true` and does nothing with it: a reference conflist moved over loses its masquerading silently.
-  it.skip('tscni-bridge given the reference key ipMasq: true either masquerades the pod subnet or refuses the key (skipped: it ignores the key silently)', async () => {
+  // A reference conflist moved over must not lose its masquerading silently: tscni-bridge refuses
+  // the key (code 2, unsupported field) and points at tscni-masq, leaving no address behind.
+  it('tscni-bridge refuses the reference key ipMasq: true with code 2 and leaks nothing', async () => {
     const { sandbox, node, chainRunner, stateDir } = world();
+    const dataDir = join(stateDir, 'ipam-ipmasq');
     const conf = parseConfList(
       JSON.stringify({
         cniVersion: '1.0.0',
         name: 'ipmasq',
         plugins: [
-          { type: 'tscni-bridge', bridge: 'mix8', isGateway: true, ipMasq: true, ipam: { type: 'tscni-host-local', ranges: [[{ subnet: '10.90.8.0/24' }]], dataDir: join(stateDir, 'ipam-ipmasq') } },
+          { type: 'tscni-bridge', bridge: 'mix8', isGateway: true, ipMasq: true, ipam: { type: 'tscni-host-local', ranges: [[{ subnet: '10.90.8.0/24' }]], dataDir } },
         ],
       }),
     );
     const rt = { containerId: 'ipmasq-1', netns: (await sandbox.namespace('ipmasq')).path, ifName: 'eth0' };
-    const outcome = await chainRunner.add(conf, rt).then(
-      async () => ((await command('iptables-save', ['-t', 'nat'], { netns: node.path })).includes('-j MASQUERADE') ? 'masquerades' : 'ignored'),
-      (error: { code?: number }) => (error.code === 2 || error.code === 7 ? 'refused' : `failed: ${String(error)}`),
-    );
-    expect(['masquerades', 'refused']).toContain(outcome);
+    await expect(chainRunner.add(conf, rt)).rejects.toMatchObject({ code: 2, message: expect.stringContaining('tscni-masq') });
+    expect((await leftovers(node, { dataDir, network: 'ipmasq', bridge: 'mix8', mentions: [] })).addressFiles).toEqual([]);
   });
 });
