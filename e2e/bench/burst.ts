@@ -101,7 +101,7 @@ export async function measureBurst(sandbox: Sandbox, options: BenchOptions): Pro
   const nodes = {} as Record<SideName, BenchNode>;
   for (const side of SIDES) {
     const runner = measuringRunner(() => nodes[side].ns, await sandbox.dir(), peaks, kbPerUnit);
-    nodes[side] = await makeNode(sandbox, side, runner);
+    nodes[side] = await makeNode(sandbox, 'b', side, runner);
   }
   const pods = { tscni: await makePods(sandbox, 'bt', options.burst), reference: await makePods(sandbox, 'br', options.burst) };
   const rounds: Record<SideName, BurstRound[]> = { tscni: [], reference: [] };

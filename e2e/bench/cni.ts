@@ -59,8 +59,9 @@ export interface BenchNode {
   chain: ChainRunner;
 }
 
-export async function makeNode(sandbox: Sandbox, side: SideName, runner?: Runner): Promise<BenchNode> {
-  const ns = await sandbox.namespace(`${side === 'tscni' ? 't' : 'r'}node`);
+/** `label` names the table, so that each table's nodes are namespaces of their own. */
+export async function makeNode(sandbox: Sandbox, label: string, side: SideName, runner?: Runner): Promise<BenchNode> {
+  const ns = await sandbox.namespace(`${label}node-${side === 'tscni' ? 't' : 'r'}`);
   const dirs = await networkDirs(sandbox);
   const chain = new ChainRunner({ cniPath: cniPath(side), cacheDir: dirs.cacheDir, runner: runner ?? inNode(ns) });
   return { side, ns, dirs, chain };

@@ -17,7 +17,7 @@ export interface CycleResults {
  * pod namespace, which DEL leaves empty again.
  */
 export async function measureCycle(sandbox: Sandbox, options: BenchOptions): Promise<CycleResults> {
-  const nodes = { tscni: await makeNode(sandbox, 'tscni'), reference: await makeNode(sandbox, 'reference') };
+  const nodes = { tscni: await makeNode(sandbox, 'c', 'tscni'), reference: await makeNode(sandbox, 'c', 'reference') };
   const [tPod, rPod] = await makePods(sandbox, 'c', 2);
   const pods = { tscni: tPod!, reference: rPod! };
   let id = 0;

@@ -24,7 +24,7 @@ async function inGroups<T>(items: T[], width: number, task: (item: T) => Promise
  * ipMasq adds a chain and rules per pod; tscni-masq keeps one set per node.
  */
 export async function measureGrowth(sandbox: Sandbox, options: BenchOptions): Promise<GrowthResults> {
-  const nodes = { tscni: await makeNode(sandbox, 'tscni'), reference: await makeNode(sandbox, 'reference') };
+  const nodes = { tscni: await makeNode(sandbox, 'g', 'tscni'), reference: await makeNode(sandbox, 'g', 'reference') };
   const probes = await makePods(sandbox, 'gp', 2);
   const probe = { tscni: probes[0]!, reference: probes[1]! };
   let id = 0;
