@@ -3,7 +3,8 @@ import { convertResult } from '../spec/result.js';
 import type { Attachment } from '../spec/types.js';
 import { compareVersions, type Command } from '../spec/versions.js';
 import { execPlugin, findPlugin, type Env } from '../sys/plugin-exec.js';
-import { execaRunner, type Runner } from '../sys/runner.js';
+import type { Runner } from '../sys/runner.js';
+import { spawnRunner } from '../sys/spawn-runner.js';
 import { ResultCache } from './cache.js';
 import { parseConfList, type LoadedConfList } from './conflist.js';
 
@@ -22,6 +23,7 @@ export interface ChainRunnerOptions {
   cniPath: string[];
   /** Where results are cached; libcni's default is /var/lib/cni. */
   cacheDir: string;
+  /** Default spawnRunner: a runtime's chain is as short-lived as a plugin. */
   runner?: Runner;
   /** Environment passed to plugins in addition to the CNI_* variables. */
   env?: Env;
@@ -39,7 +41,7 @@ export class ChainRunner {
   private readonly cache: ResultCache;
 
   constructor(private readonly options: ChainRunnerOptions) {
-    this.runner = options.runner ?? execaRunner;
+    this.runner = options.runner ?? spawnRunner;
     this.cache = new ResultCache(options.cacheDir);
   }
 

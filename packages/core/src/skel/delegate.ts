@@ -2,7 +2,8 @@ import { parseResult } from '../spec/result.js';
 import type { Result } from '../spec/types.js';
 import { isSupportedVersion, type Command } from '../spec/versions.js';
 import { execPlugin, findPlugin } from '../sys/plugin-exec.js';
-import { execaRunner, type Runner } from '../sys/runner.js';
+import type { Runner } from '../sys/runner.js';
+import { spawnRunner } from '../sys/spawn-runner.js';
 import type { CmdArgs } from './dispatch.js';
 import { inProcessHandlers, runInProcess } from './in-process.js';
 
@@ -22,7 +23,7 @@ export async function delegate(
   const stdin = options.stdin ?? args.stdin;
   const handlers = options.runner ? undefined : await inProcessHandlers(type, path);
   if (handlers) return runInProcess(handlers, path, command, stdin, args.env);
-  return execPlugin(options.runner ?? execaRunner, path, command, stdin, args.env);
+  return execPlugin(options.runner ?? spawnRunner, path, command, stdin, args.env);
 }
 
 /** IPAM ADD: the delegate's result, read in whatever version it printed. */

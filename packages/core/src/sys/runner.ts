@@ -1,7 +1,10 @@
 /**
  * Every external tool (ip, iptables, nft, nsenter, flock, plugins) runs
  * through a Runner: argument arrays, never a shell string. Tests inject a
- * recording fake; production uses execa.
+ * recording fake. Two implementations: spawnRunner (node:child_process
+ * alone), the default of everything that runs once per pod (plugins, the
+ * delegate, the chain runner), and execaRunner for long-running processes
+ * (the node agent).
  */
 export interface RunOptions {
   /** Written to the child's stdin. */
@@ -51,7 +54,7 @@ export async function runChecked(
   return result;
 }
 
-/** The production runner. execa is loaded on first use: VERSION never pays for it. */
+/** The runner on execa, for long-running processes; loaded on first use, so a bundle that never runs it never evaluates it. */
 export const execaRunner: Runner = {
   async run(file, args, options = {}) {
     const { execa } = await import('execa');
