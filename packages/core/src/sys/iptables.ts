@@ -1,4 +1,4 @@
-import { CommandError, runChecked, type Runner } from './runner.js';
+import { CommandError, runChecked, type RunResult, type Runner } from './runner.js';
 
 export type IptablesFlavour = 'nft' | 'legacy';
 
@@ -92,18 +92,39 @@ export class Iptables {
   }
 }
 
+/** The node's iptables flavour, and its IPv4 rules as that flavour's iptables-save printed them. */
+export interface IptablesState {
+  flavour: IptablesFlavour;
+  /** iptables-<flavour>-save output: every table, rules in the form `iptables -S` prints. */
+  saved: string;
+}
+
 /**
  * Which iptables the node uses, as kube-proxy's iptables-wrapper decides:
  * the flavour that already holds rules (legacy when only legacy has any),
- * else nft, the default of current distributions.
+ * else nft, the default of current distributions. Deciding means reading
+ * both flavours' rules, so those of the chosen one come back too: a caller
+ * that only needs to look at IPv4 rules needs no other process.
  */
+export async function readIptablesState(runner: Runner, netns?: string): Promise<IptablesState> {
+  const save = (flavour: IptablesFlavour) => runner.run(`iptables-${flavour}-save`, [], { netns });
+  const [legacy, nft] = await Promise.all([save('legacy'), save('nft')]);
+  const count = (result: RunResult): number =>
+    result.exitCode !== 0 ? -1 : result.stdout.split('\n').filter((line) => line.startsWith('-A ') || line.startsWith(':')).length;
+  const [legacyCount, nftCount] = [count(legacy), count(nft)];
+  const flavour = (nftCount < 0 && legacyCount >= 0) || legacyCount > nftCount ? 'legacy' : 'nft';
+  return { flavour, saved: (flavour === 'legacy' ? legacy : nft).stdout };
+}
+
 export async function detectIptablesFlavour(runner: Runner, netns?: string): Promise<IptablesFlavour> {
-  const count = async (flavour: IptablesFlavour): Promise<number> => {
-    const result = await runner.run(`iptables-${flavour}-save`, [], { netns });
-    if (result.exitCode !== 0) return -1;
-    return result.stdout.split('\n').filter((line) => line.startsWith('-A ') || line.startsWith(':')).length;
-  };
-  const [legacy, nft] = await Promise.all([count('legacy'), count('nft')]);
-  if (nft < 0 && legacy >= 0) return 'legacy';
-  return legacy > nft ? 'legacy' : 'nft';
+  return (await readIptablesState(runner, netns)).flavour;
+}
+
+/** One table's lines of iptables-save output (chain declarations and rules), without the header and COMMIT. */
+export function savedTable(saved: string, table: string): string[] {
+  const lines = saved.split('\n');
+  const start = lines.indexOf(`*${table}`);
+  if (start < 0) return [];
+  const end = lines.indexOf('COMMIT', start);
+  return lines.slice(start + 1, end < 0 ? undefined : end);
 }
