@@ -1,4 +1,4 @@
-import { execaRunner, invalidConfig, type Runner } from '@tscni/core';
+import { invalidConfig, spawnRunner, type Runner } from '@tscni/core';
 
 export type BackendKind = 'auto' | 'iptables' | 'nftables';
 
@@ -64,7 +64,7 @@ export function resolveOptions(options: MasqOptions = {}): ResolvedOptions {
     chain: validateChainName(options.chain ?? DEFAULT_CHAIN),
     backend: validateBackend(options.backend ?? 'auto'),
     lockFile: validateLockFile(options.lockFile ?? DEFAULT_LOCK_FILE),
-    runner: options.runner ?? execaRunner,
+    runner: options.runner ?? spawnRunner,
     netns: options.netns,
   };
 }

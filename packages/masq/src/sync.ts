@@ -12,15 +12,22 @@ function ruleSets(cidrs: CidrsByFamily, chain: string): RuleSet[] {
  * Makes the node's rules for each family in `cidrs` exactly the given set.
  * Writers on a node serialise on one lock file and each family changes in
  * one atomic transaction, so concurrent ADDs and the node agent converge on
- * a single rule set; when it is already in place nothing is written.
+ * a single rule set; when it is already in place nothing is written and
+ * the lock is not taken.
  */
 export async function ensureRuleSets(cidrs: CidrsByFamily, options?: MasqOptions): Promise<void> {
   const { chain, backend: kind, lockFile, runner, netns } = resolveOptions(options);
   if (cidrs.size === 0) return;
   await enableForwarding(runner, [...cidrs.keys()], netns);
   const backend = await selectBackend(kind, runner, netns);
+  const sets = ruleSets(cidrs, chain);
+  // Nearly every ADD finds the node's set in place. Every change is one
+  // atomic transaction, so a read without the lock sees a whole set: when
+  // that is the wanted one there is nothing to write and nothing to wait for.
+  const inPlace = await Promise.all(sets.map(async (set) => (await backend.inspectAsChosen(set)).length === 0));
+  if (inPlace.every(Boolean)) return;
   await withFileLock(lockFile, async () => {
-    for (const set of ruleSets(cidrs, chain)) {
+    for (const set of sets) {
       if ((await backend.inspect(set)).length > 0) await backend.replace(set);
     }
   });
@@ -31,7 +38,7 @@ export async function verifyRuleSets(cidrs: CidrsByFamily, options?: MasqOptions
   const { chain, backend: kind, runner, netns } = resolveOptions(options);
   const backend = await selectBackend(kind, runner, netns);
   const problems: string[] = [];
-  for (const set of ruleSets(cidrs, chain)) problems.push(...(await backend.inspect(set)));
+  for (const set of ruleSets(cidrs, chain)) problems.push(...(await backend.inspectAsChosen(set)));
   if (problems.length > 0) {
     throw new CniError(ErrorCode.Internal, 'masquerade rules are not in place', problems.join('\n'));
   }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +10,12 @@ import { FakeRunner } from './fake-runner.js';
 /** A node whose nft-flavour iptables holds exactly the rules for `inPlace`. */
 function nodeWith(inPlace: string[] | undefined) {
   const set = { family: 4 as const, chain: 'TSCNI-MASQ', nonMasqueradeCidrs: inPlace ?? [] };
+  const [declare, ...rules] = chainRules(set);
+  const nat = inPlace ? [declare!.replace(/^-N (.+)$/, ':$1 - [0:0]'), jumpRule(set), ...rules] : [];
+  const saved = ['*nat', ':POSTROUTING ACCEPT [0:0]', ...nat, 'COMMIT', ''].join('\n');
   return new FakeRunner((argv) => {
     if (argv[0] === 'iptables-legacy-save') return { stdout: '' };
-    if (argv[0] === 'iptables-nft-save') return { stdout: '*nat\n:POSTROUTING ACCEPT [0:0]\n' };
+    if (argv[0] === 'iptables-nft-save') return { stdout: saved };
     if (!inPlace) return { exitCode: argv.includes('POSTROUTING') ? 0 : 1 };
     return { stdout: (argv.includes('POSTROUTING') ? [jumpRule(set)] : chainRules(set)).join('\n') };
   });
@@ -30,6 +34,13 @@ describe('ensureRuleSets', () => {
     await ensureRuleSets(cidrs, { runner, netns: '/n', lockFile: join(dir, 'lock') });
     expect(restores(runner)).toHaveLength(0);
     expect(runner.commands()).toContain('sysctl -q -w net/ipv4/ip_forward=1');
+  });
+
+  it('needs no process but the flavour detection to find the set in place, and takes no lock', async () => {
+    const runner = nodeWith(['10.244.0.0/16']);
+    await ensureRuleSets(cidrs, { runner, lockFile: join(dir, 'no-such-dir', 'lock') });
+    expect(runner.commands().sort()).toEqual(['iptables-legacy-save', 'iptables-nft-save']);
+    expect(existsSync(join(dir, 'no-such-dir'))).toBe(false); // the lock would have made it
   });
 
   it('replaces a different set in one restore', async () => {

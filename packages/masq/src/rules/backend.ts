@@ -1,4 +1,4 @@
-import { detectIptablesFlavour, type Runner } from '@tscni/core';
+import { readIptablesState, type Runner } from '@tscni/core';
 import type { BackendKind } from '../options.js';
 import { IptablesRules } from './iptables-rules.js';
 import { NftablesRules } from './nftables-rules.js';
@@ -11,5 +11,6 @@ import type { RuleBackend } from './rule-set.js';
  */
 export async function selectBackend(kind: BackendKind, runner: Runner, netns?: string): Promise<RuleBackend> {
   if (kind === 'nftables') return new NftablesRules(runner, netns);
-  return new IptablesRules(runner, await detectIptablesFlavour(runner, netns), netns);
+  const { flavour, saved } = await readIptablesState(runner, netns);
+  return new IptablesRules(runner, flavour, netns, saved);
 }

@@ -1,4 +1,4 @@
-import { Iptables, type IptablesFlavour, type Runner } from '@tscni/core';
+import { Iptables, savedTable, type IptablesFlavour, type Runner } from '@tscni/core';
 import { COMMENTS, type RuleBackend, type RuleSet } from './rule-set.js';
 
 /**
@@ -32,23 +32,41 @@ export function restoreInput(set: RuleSet, jumpsPresent: number): string {
   return ['*nat', `:${set.chain} - [0:0]`, ...rules, ...jumpChanges, 'COMMIT', ''].join('\n');
 }
 
+/** What the node has of one set: jumps to the chain in POSTROUTING, and the chain as `iptables -S chain` prints it. */
+interface NodeRules {
+  jumps: number;
+  chain: string[] | undefined;
+}
+
+/** The set's part of iptables-save output: the same lines `iptables -S` prints. */
+export function rulesFromSave(saved: string, set: RuleSet): NodeRules {
+  const nat = savedTable(saved, 'nat');
+  const declared = nat.some((line) => line.startsWith(`:${set.chain} `));
+  return {
+    jumps: nat.filter((line) => line === jumpRule(set)).length,
+    chain: declared ? [`-N ${set.chain}`, ...nat.filter((line) => line.startsWith(`-A ${set.chain} `))] : undefined,
+  };
+}
+
 export class IptablesRules implements RuleBackend {
+  /**
+   * `saved`: the IPv4 rules as the flavour's iptables-save printed them when
+   * the flavour was chosen (readIptablesState), for inspectAsChosen.
+   */
   constructor(
     private readonly runner: Runner,
     readonly flavour: IptablesFlavour,
     private readonly netns?: string,
+    private readonly saved?: string,
   ) {}
 
   async inspect(set: RuleSet): Promise<string[]> {
-    const { jumps, chain } = await this.read(set);
-    const problems: string[] = [];
-    if (jumps !== 1) problems.push(`nat POSTROUTING has ${jumps} jumps to ${set.chain}, expected 1`);
-    const expected = chainRules(set);
-    if (!chain) problems.push(`nat chain ${set.chain} is missing`);
-    else if (chain.join('\n') !== expected.join('\n')) {
-      problems.push(`nat chain ${set.chain} is [${chain.slice(1).join('; ')}], expected [${expected.slice(1).join('; ')}]`);
-    }
-    return problems;
+    return differences(set, await this.read(set));
+  }
+
+  async inspectAsChosen(set: RuleSet): Promise<string[]> {
+    if (set.family === 4 && this.saved !== undefined) return differences(set, rulesFromSave(this.saved, set));
+    return this.inspect(set);
   }
 
   async replace(set: RuleSet): Promise<void> {
@@ -60,7 +78,7 @@ export class IptablesRules implements RuleBackend {
     return new Iptables(this.runner, set.family, this.flavour, this.netns);
   }
 
-  private async read(set: RuleSet): Promise<{ jumps: number; chain: string[] | undefined }> {
+  private async read(set: RuleSet): Promise<NodeRules> {
     const tables = this.tables(set);
     const list = (chain: string) =>
       this.runner.run(tables.binary, ['-w', '5', '-t', 'nat', '-S', chain], { netns: this.netns });
@@ -71,4 +89,16 @@ export class IptablesRules implements RuleBackend {
       chain: chain.exitCode === 0 ? lines(chain.stdout) : undefined,
     };
   }
+}
+
+/** What differs between the set and what the node has; empty when exactly the set is in place. */
+function differences(set: RuleSet, { jumps, chain }: NodeRules): string[] {
+  const problems: string[] = [];
+  if (jumps !== 1) problems.push(`nat POSTROUTING has ${jumps} jumps to ${set.chain}, expected 1`);
+  const expected = chainRules(set);
+  if (!chain) problems.push(`nat chain ${set.chain} is missing`);
+  else if (chain.join('\n') !== expected.join('\n')) {
+    problems.push(`nat chain ${set.chain} is [${chain.slice(1).join('; ')}], expected [${expected.slice(1).join('; ')}]`);
+  }
+  return problems;
 }

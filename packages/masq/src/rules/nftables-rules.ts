@@ -47,6 +47,11 @@ export class NftablesRules implements RuleBackend {
     return [`nftables table ${tableOf(set)} differs from the expected rules:\n${listed.trim()}`];
   }
 
+  /** Choosing nftables reads nothing: this is a fresh read. */
+  inspectAsChosen(set: RuleSet): Promise<string[]> {
+    return this.inspect(set);
+  }
+
   async replace(set: RuleSet): Promise<void> {
     await this.nft.apply(replaceScript(set));
   }

@@ -19,6 +19,8 @@ export const COMMENTS = {
 export interface RuleBackend {
   /** What differs from the set on the node; empty when exactly the set is in place. */
   inspect(set: RuleSet): Promise<string[]>;
+  /** The same answer, from what was read when the backend was chosen where that covers the set. */
+  inspectAsChosen(set: RuleSet): Promise<string[]>;
   /** Replaces the node's rules with exactly the set, in one atomic transaction. */
   replace(set: RuleSet): Promise<void>;
 }

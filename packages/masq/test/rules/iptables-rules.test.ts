@@ -1,4 +1,4 @@
-import { chainRules, IptablesRules, jumpRule, restoreInput } from '../../src/rules/iptables-rules.js';
+import { chainRules, IptablesRules, jumpRule, restoreInput, rulesFromSave } from '../../src/rules/iptables-rules.js';
 import type { RuleSet } from '../../src/rules/rule-set.js';
 import { FakeRunner } from '../fake-runner.js';
 
@@ -56,5 +56,20 @@ describe('IptablesRules', () => {
     const restore = runner.calls.at(-1);
     expect(restore?.argv).toEqual(['ip6tables-legacy-restore', '-w', '5', '--noflush']);
     expect(restore?.input).toContain('-A M -d fd00::/64');
+  });
+});
+
+describe('rulesFromSave', () => {
+  it('reads the jumps and the chain of the nat table as iptables -S prints them', () => {
+    const saved = lines(
+      '*filter', ':TSCNI-MASQ - [0:0]', '-A TSCNI-MASQ -j ACCEPT', 'COMMIT',
+      '*nat', ':POSTROUTING ACCEPT [0:0]', ':TSCNI-MASQ - [0:0]', jumpRule(set), ...chainRules(set).slice(1), 'COMMIT',
+    );
+    expect(rulesFromSave(saved, set)).toEqual({ jumps: 1, chain: chainRules(set) });
+  });
+
+  it('tells a missing chain from an empty one', () => {
+    expect(rulesFromSave(lines('*nat', ':POSTROUTING ACCEPT [0:0]', 'COMMIT'), set)).toEqual({ jumps: 0, chain: undefined });
+    expect(rulesFromSave(lines('*nat', ':TSCNI-MASQ - [0:0]', 'COMMIT'), set)).toEqual({ jumps: 0, chain: ['-N TSCNI-MASQ'] });
   });
 });
