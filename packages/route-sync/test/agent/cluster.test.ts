@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Sandbox, binary, execIn, type TestNamespace } from '@tscni/core/testing';
 import { FakeApiServer, kubeNode } from '../support/api-server.js';
 import {
-  API_PORT, SEED, agentLog, eventually, makeSegment, ourRoutes, requireRunning, startAgent, stopAgent, writeKubeconfig, type TestNode,
+  API_PORT, SEED, agentLog, eventually, ipv6Of, makeSegment, ourRoutes, requireRunning, startAgent, stopAgent, writeKubeconfig, type TestNode,
 } from '../support/cluster.js';
 
 /** What the API says about each Node: the test's model of the cluster. */
@@ -14,13 +14,18 @@ function put(server: FakeApiServer, name: string, ips: string[], cidrs: string[]
   return server.put(kubeNode(name, ips, cidrs));
 }
 
-/** The routes a node should hold: every other node's pod CIDRs via its IP on the segment. */
+const onSegment = (ip: string): boolean => ip.startsWith('172.17.') || ip.startsWith('fd00:172:17::');
+const sameFamily = (ip: string, cidr: string): boolean => ip.includes(':') === cidr.includes(':');
+
+/** The routes a node should hold: every other node's pod CIDRs via its IP of that family on the segment. */
 function expectedRoutes(self: string): Record<string, string> {
   const routes: Record<string, string> = {};
   for (const [name, { ips, cidrs }] of model) {
-    // The segment is IPv4 only: an IPv6 pod CIDR has no InternalIP of its family.
-    const via = ips.find((ip) => ip.startsWith('172.17.'));
-    if (name !== self && via) for (const cidr of cidrs.filter((c) => !c.includes(':'))) routes[cidr] = via;
+    if (name === self) continue;
+    for (const cidr of cidrs) {
+      const via = ips.find((ip) => sameFamily(ip, cidr));
+      if (via && onSegment(via)) routes[cidr] = via;
+    }
   }
   return routes;
 }
@@ -108,6 +113,17 @@ describe('the agent in three nodes on one segment', () => {
     const script = "fetch('http://127.0.0.1:9440/healthz').then(async (r) => process.stdout.write(r.status + ' ' + (await r.text())))";
     const health = await execIn(worker().ns, process.execPath, ['-e', script]);
     expect(health).toMatch(/^200 .*"healthy":true/);
+  });
+
+  test('routes IPv6 pod CIDRs via IPv6 InternalIPs once the nodes are dual stack', async () => {
+    for (const [i, seed] of SEED.entries()) await put(server, seed.name, [seed.ip, ipv6Of(seed.ip)], [seed.podCidr, `fd00:10:244:${i + 1}::/64`]);
+    await allConverged();
+    expect(await ourRoutes(sandbox, worker().ns)).toEqual({
+      '10.244.0.0/24': '172.17.0.2',
+      '10.244.1.0/24': '172.17.0.3',
+      'fd00:10:244:1::/64': 'fd00:172:17::2',
+      'fd00:10:244:3::/64': 'fd00:172:17::3',
+    });
   });
 
   test('routes a new node, except where a route of another protocol has the prefix', async () => {

@@ -14,6 +14,11 @@ export const SEED = [
   { name: 'kind-worker2', ip: '172.17.0.3', podCidr: '10.244.1.0/24' },
 ] as const;
 
+/** The segment is dual stack: 172.17.0.N also has fd00:172:17::N. */
+export function ipv6Of(ipv4: string): string {
+  return `fd00:172:17::${ipv4.split('.').at(-1)}`;
+}
+
 export interface TestNode {
   name: string;
   ns: TestNamespace;
@@ -24,7 +29,7 @@ export interface TestNode {
 }
 
 /**
- * One L2 segment (a bridge in a "switch" namespace), a namespace per node
+ * One dual-stack L2 segment (a bridge in a "switch" namespace), a namespace per node
  * with eth0 on it, and one for the API server: everything the agents talk
  * to stays inside namespaces this test made.
  */
@@ -36,6 +41,7 @@ export async function makeSegment(sandbox: Sandbox): Promise<{ api: TestNamespac
     await sandbox.exec(sw, 'ip', ['link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns.path]);
     await sandbox.exec(sw, 'ip', ['link', 'set', port, 'master', 'br0', 'up']);
     await sandbox.exec(ns, 'ip', ['addr', 'add', `${address}/16`, 'dev', 'eth0']);
+    await sandbox.exec(ns, 'ip', ['addr', 'add', `${ipv6Of(address)}/64`, 'dev', 'eth0', 'nodad']);
     await sandbox.exec(ns, 'ip', ['link', 'set', 'eth0', 'up']);
   };
   const api = await sandbox.namespace('api');
