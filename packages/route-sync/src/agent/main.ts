@@ -55,7 +55,7 @@ async function runUntilSignal(options: AgentOptions, log: Logger): Promise<void>
     process.once('SIGINT', resolve);
   });
   log.info('agent stopping');
-  loop.stop();
   await watch.stop();
+  await loop.stop();
   server?.close();
 }

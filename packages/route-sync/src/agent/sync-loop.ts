@@ -16,7 +16,8 @@ const MAX_RETRY_MS = 30_000;
  */
 export class SyncLoop {
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  /** The pass in progress, if any. */
+  private running: Promise<void> | undefined;
   private again = false;
   private retryMs = FIRST_RETRY_MS;
   private stopped = false;
@@ -38,18 +39,23 @@ export class SyncLoop {
       return;
     }
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.pass(), delayMs);
+    this.timer = setTimeout(() => this.pass(), delayMs);
   }
 
-  stop(): void {
+  /** Stops scheduling and waits for a pass in progress, so no `ip -batch` is cut short. */
+  async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    await this.running;
   }
 
-  private async pass(): Promise<void> {
+  private pass(): void {
     const nodes = this.nodes();
     if (!nodes) return; // nothing is known yet: an empty set would delete every route
-    this.running = true;
+    this.running = this.run(nodes);
+  }
+
+  private async run(nodes: NodeInfo[]): Promise<void> {
     let next = RESYNC_MS;
     try {
       await syncNode(this.deps, nodes, this.memory);
@@ -62,7 +68,7 @@ export class SyncLoop {
       next = this.retryMs;
       this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
     } finally {
-      this.running = false;
+      this.running = undefined;
     }
     this.schedule(this.again ? SETTLE_MS : next);
     this.again = false;
