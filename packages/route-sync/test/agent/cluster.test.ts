@@ -163,9 +163,12 @@ describe('the agent in three nodes on one segment', () => {
       const conflist = JSON.parse(await readFile(join(worker2().confDir, '10-tscni.conflist'), 'utf8'));
       expect(conflist.plugins[0].ipam.ranges).toEqual([[{ subnet: '10.244.5.0/24' }], [{ subnet: 'fd00:10:244:5::/64' }]]);
     });
+    // Replaced by a rename: no temporary file is left beside it.
+    expect(await readdir(worker2().confDir)).toEqual(['10-tscni.conflist']);
   });
 
-  test('relists after 410 Gone and rewatches after dropped connections', async () => {
+  test('relists after 410 Gone and rewatches after bookmarks and dropped connections', async () => {
+    await server.bookmark();
     await server.expire();
     await put(server, 'kind-worker2', ['172.17.0.3'], ['10.244.1.0/24']);
     await allConverged();

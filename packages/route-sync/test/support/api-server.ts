@@ -79,6 +79,11 @@ export class FakeApiServer {
     return this.command({ op: 'drop' });
   }
 
+  /** Sends every watcher a BOOKMARK at the current resourceVersion. */
+  bookmark(): Promise<unknown> {
+    return this.command({ op: 'bookmark' });
+  }
+
   async state(): Promise<SavedState> {
     return (await this.command({ op: 'state' })) as SavedState;
   }
