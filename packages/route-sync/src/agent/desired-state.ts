@@ -47,7 +47,7 @@ export function desiredState(input: DesiredInput): DesiredState {
     for (const dst of node.podCidrs) {
       const via = node.internalIps.find((ip) => familyOf(ip) === familyOf(dst));
       if (!via) {
-        skipped.push({ node: node.name, dst, reason: `no InternalIP of the same family` });
+        skipped.push({ node: node.name, dst, reason: 'no InternalIP of the same family' });
       } else if (!isConnected(via, input.connected)) {
         skipped.push({ node: node.name, dst, reason: `InternalIP ${via} is not on a directly connected network` });
       } else {

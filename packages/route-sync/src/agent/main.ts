@@ -36,6 +36,11 @@ export async function runAgent(argv: string[]): Promise<number> {
 }
 
 async function runUntilSignal(options: AgentOptions, log: Logger): Promise<void> {
+  // Listening from the start, so a SIGTERM during start-up still shuts down in order.
+  const stopRequested = new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
   const kubeConfig = loadKubeConfig(options.kubeconfig);
   if (options.installPlugins) await installPlugins(options.cniBinDir, log);
   const deps = {
@@ -50,10 +55,7 @@ async function runUntilSignal(options: AgentOptions, log: Logger): Promise<void>
   const server = options.healthAddr ? await serveHealth(options.healthAddr, () => loop.health) : undefined;
   log.info('agent started', { server: kubeConfig.getCurrentCluster()?.server, health: options.healthAddr });
   await watch.start();
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  await stopRequested;
   log.info('agent stopping');
   await watch.stop();
   await loop.stop();

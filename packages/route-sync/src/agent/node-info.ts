@@ -13,7 +13,8 @@ export function nodeInfoOf(node: V1Node): NodeInfo {
   const cidrs = node.spec?.podCIDRs?.length ? node.spec.podCIDRs : node.spec?.podCIDR ? [node.spec.podCIDR] : [];
   return {
     name: node.metadata?.name ?? '',
-    podCidrs: cidrs.map((cidr) => canonicalPrefix(cidr) ?? cidr),
+    // The API server validates podCIDRs; anything unparsable could not be routed anyway.
+    podCidrs: cidrs.flatMap((cidr) => canonicalPrefix(cidr) ?? []),
     internalIps: (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address),
   };
 }
