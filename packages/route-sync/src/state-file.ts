@@ -18,7 +18,10 @@ export function stateFilePath(stateDir: string): string {
   return join(stateDir, STATE_FILE);
 }
 
-/** The state, or undefined when the agent has not written one yet. */
+/**
+ * The state, or undefined when the agent has not written one yet. Content
+ * that is not a state throws a SyntaxError; a failed read, the fs error.
+ */
 export async function readState(stateDir: string): Promise<RouteSyncState | undefined> {
   let text: string;
   try {
@@ -28,6 +31,6 @@ export async function readState(stateDir: string): Promise<RouteSyncState | unde
     throw error;
   }
   const state = JSON.parse(text) as RouteSyncState;
-  if (!Array.isArray(state.routes)) throw new Error(`${stateFilePath(stateDir)}: "routes" must be a list`);
+  if (!Array.isArray(state?.routes)) throw new SyntaxError(`${stateFilePath(stateDir)}: "routes" must be a list`);
   return state;
 }

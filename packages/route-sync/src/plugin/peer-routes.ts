@@ -8,7 +8,8 @@ export async function loadPeerRoutes(stateDir: string): Promise<PeerRoute[]> {
   try {
     state = await readState(stateDir);
   } catch (error) {
-    throw new CniError(ErrorCode.DecodeFailure, `cannot read the route-sync state in ${stateDir}`, String(error));
+    const code = error instanceof SyntaxError ? ErrorCode.DecodeFailure : ErrorCode.IoFailure;
+    throw new CniError(code, `cannot read the route-sync state in ${stateDir}`, String(error));
   }
   if (!state) {
     throw new CniError(

@@ -98,9 +98,17 @@ describe('tscni-route-sync, the plugin', () => {
     expect(result.json).toMatchObject({ code: 11, msg: expect.stringContaining('has not synced this node yet') });
   });
 
-  test('an unreadable state file: code 6', async () => {
+  test('a state file that is not a state: code 6', async () => {
     const broken = await sandbox.dir();
     await writeFile(join(broken, 'route-sync.json'), '{"routes": ');
     expect((await exec('ADD', config('1.1.0', { stateDir: broken }))).json).toMatchObject({ code: 6 });
+    await writeFile(join(broken, 'route-sync.json'), 'null');
+    expect((await exec('ADD', config('1.1.0', { stateDir: broken }))).json).toMatchObject({ code: 6 });
+  });
+
+  test('a state file that cannot be read (a directory in its place): code 5', async () => {
+    const odd = await sandbox.dir();
+    await mkdir(join(odd, 'route-sync.json'));
+    expect((await exec('ADD', config('1.1.0', { stateDir: odd }))).json).toMatchObject({ code: 5 });
   });
 });
