@@ -9,6 +9,7 @@
 //
 // Usage: node tools/build-executable.mjs <entry.ts> <executable-name>
 import { build } from 'esbuild';
+import { builtinModules } from 'node:module';
 import { chmod, copyFile, mkdir, rename, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +31,25 @@ const launcher = [
     'export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-${TMPDIR:-/tmp}/tscni-compile-cache}"; exec "$n" "$0" "$@"',
 ].join('\n');
 
+// Node built-ins imported with `import` become CommonJS requires: esbuild
+// hoists an ESM import of a built-in to the top of the bundle, so it would be
+// loaded at every start even when only a lazily loaded part (route-sync's
+// agent) uses it; and node:http's ESM facade alone loads Node's bundled undici
+// (about 40 ms). As a require it loads when the module importing it runs.
+const BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name.replace(/^node:/, '')}`]));
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^[a-z:_/0-9]+$/ }, (args) =>
+      args.kind === 'import-statement' && BUILTINS.has(args.path) ? { path: args.path, namespace: 'builtin' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 await mkdir(binDir, { recursive: true });
 const outfile = join(binDir, name);
 // Written beside and renamed into place: tests may be executing the old file.
@@ -45,6 +65,7 @@ await build({
   minify: true,
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [lazyBuiltins],
   banner: {
     js:
       launcher +
