@@ -68,7 +68,9 @@ function record(type: WatchEvent['type'], node: KubeNode): void {
 
 const server = createServer((request, response) => {
   const url = new URL(request.url ?? '/', 'http://localhost');
-  const since = Number(url.searchParams.get('resourceVersion') || '0');
+  // No resourceVersion (or "0", "any") starts a watch at the current state, as kube-apiserver does.
+  const requested = Number(url.searchParams.get('resourceVersion') || '0');
+  const since = requested > 0 ? requested : resourceVersion;
   const watching = url.searchParams.get('watch') === 'true';
   say({ request: `${request.method} ${url.pathname}${url.search}` });
   if (url.pathname !== '/api/v1/nodes' || request.method !== 'GET') {
