@@ -21,4 +21,4 @@ await build({
 });
 // The API server runs as its own process from a script found beside the
 // module that starts it (import.meta.dirname): here, beside the bundle.
-await copyFile(join(root, 'packages/route-sync/test/support/fake-apiserver.ts'), join(outDir, 'fake-apiserver.ts'));
+await copyFile(join(root, 'packages/route-sync/src/testing/fake-apiserver.ts'), join(outDir, 'fake-apiserver.ts'));

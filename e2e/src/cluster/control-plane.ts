@@ -2,7 +2,7 @@ import type { Sandbox } from '@tscni/core/testing';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 // The list/watch API server of route-sync's tests: the same protocol the agent's informer speaks.
-import { FakeApiServer, kubeNode } from '../../../packages/route-sync/test/support/api-server.js';
+import { FakeApiServer, kubeNode } from '@tscni/route-sync/testing';
 import type { ClusterNode } from './netns-cluster.js';
 
 export const API_PORT = 6443;

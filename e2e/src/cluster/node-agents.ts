@@ -2,12 +2,10 @@ import { open, readdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { waitFor } from '@tscni/core/testing';
+import { ROUTE_PROTOCOL } from '@tscni/route-sync';
 import { PLUGIN_DIR } from '../paths.js';
 import { ip, type ClusterNode } from './netns-cluster.js';
 import type { Topology } from './topology.js';
-
-/** The routing protocol number route-sync marks its routes with. */
-const ROUTE_SYNC_PROTOCOL = '243';
 
 /**
  * Runs `tscni-route-sync agent` inside every node, as the DaemonSet does,
@@ -48,7 +46,7 @@ async function waitForAgent(node: ClusterNode, peers: number): Promise<void> {
   const what = `the agent on ${node.name} to write its conflist and ${peers} peer routes (log: ${node.dirs.agentLog})`;
   // Generous: the agents start on a machine that may be running other tests.
   await waitFor(what, async () => {
-    const [files, routes] = await Promise.all([readdir(node.dirs.conf), ip(node.ns).routes(4, ['proto', ROUTE_SYNC_PROTOCOL])]);
+    const [files, routes] = await Promise.all([readdir(node.dirs.conf), ip(node.ns).routes(4, ['proto', String(ROUTE_PROTOCOL)])]);
     return files.includes('10-tscni.conflist') && routes.length === peers;
   }, { timeoutMs: 30_000 });
 }

@@ -1,8 +1,7 @@
 import { Sandbox, type TestNamespace } from '@tscni/core/testing';
-import { FakeApiServer, kubeNode } from '../test/support/api-server.js';
 import {
-  API_PORT, SEED, eventually, makeSegment, ourRoutes, startAgent, stopAgent, writeKubeconfig, type TestNode,
-} from '../test/support/cluster.js';
+  FakeApiServer, kubeNode, API_PORT, SEED, eventually, makeSegment, ourRoutes, startAgent, stopAgent, writeKubeconfig, type TestNode,
+} from '@tscni/route-sync/testing';
 
 /**
  * How long three agents take to converge: from a cold start, after a Node is

@@ -1,10 +1,9 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Sandbox, binary, execIn, type TestNamespace } from '@tscni/core/testing';
-import { FakeApiServer, kubeNode } from '../support/api-server.js';
 import {
-  API_PORT, SEED, agentLog, eventually, ipv6Of, makeSegment, ourRoutes, requireRunning, startAgent, stopAgent, writeKubeconfig, type TestNode,
-} from '../support/cluster.js';
+  FakeApiServer, kubeNode, API_PORT, SEED, agentLog, eventually, ipv6Of, makeSegment, ourRoutes, requireRunning, startAgent, stopAgent, writeKubeconfig, type TestNode,
+} from '@tscni/route-sync/testing';
 
 /** What the API says about each Node: the test's model of the cluster. */
 const model = new Map<string, { ips: string[]; cidrs: string[] }>();

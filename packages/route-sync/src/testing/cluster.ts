@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { binary, type Sandbox, type TestNamespace } from '@tscni/core/testing';
-import { ROUTE_PROTOCOL } from '../../src/routes-proto.js';
+import { ROUTE_PROTOCOL } from '../routes-proto.js';
 
 export const API_IP = '172.17.0.10';
 export const API_PORT = 6443;
