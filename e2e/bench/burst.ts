@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { spawnRunner, type Runner } from '@tscni/core';
 import type { Sandbox, TestNamespace } from '@tscni/core/testing';
-import { PLUGIN_DIR } from '../src/paths.js';
+import { TSCNI_BIN_DIR } from './executables.js';
 import { attachment, conflist, leftovers, makeNode, makePods, SIDES, type BenchNode, type SideName } from './cni.js';
 import { ratio, spread, type Table } from './format.js';
 import type { BenchOptions } from './options.js';
@@ -38,7 +38,7 @@ const maxRss = (report: string) => Number(/Maximum resident set size \(kbytes\):
 async function calibrateBusyboxTime(dir: string): Promise<number> {
   const report = join(dir, 'calibration.time');
   const script = 'process.stdout.write(String(process.resourceUsage().maxRSS))';
-  const { stdout } = await promisify(execFile)('busybox', ['time', '-v', '-o', report, join(PLUGIN_DIR, 'tscni-node'), '-e', script]);
+  const { stdout } = await promisify(execFile)('busybox', ['time', '-v', '-o', report, join(TSCNI_BIN_DIR, 'tscni-node'), '-e', script]);
   const ratio = Number(stdout) / maxRss(await readFile(report, 'utf8'));
   return 2 ** Math.round(Math.log2(ratio));
 }

@@ -4,7 +4,7 @@ import {
   ChainRunner, execPlugin, parseConfList, spawnRunner, type Command, type LoadedConfList, type Runner, type RuntimeConf,
 } from '@tscni/core';
 import { REFERENCE_BIN_DIR, type Sandbox, type TestNamespace } from '@tscni/core/testing';
-import { PLUGIN_DIR } from '../src/paths.js';
+import { TSCNI_BIN_DIR } from './executables.js';
 
 export type SideName = 'tscni' | 'reference';
 export const SIDES: readonly SideName[] = ['tscni', 'reference'];
@@ -48,7 +48,7 @@ export function conflist(side: SideName, dirs: NetworkDirs, masquerade = true): 
 }
 
 export function cniPath(side: SideName): string[] {
-  return [side === 'tscni' ? PLUGIN_DIR : REFERENCE_BIN_DIR];
+  return [side === 'tscni' ? TSCNI_BIN_DIR : REFERENCE_BIN_DIR];
 }
 
 /** One side's node: a namespace, its directories, and a chain runner executing plugins in it. */
@@ -100,7 +100,7 @@ export function execInNode(
 }
 
 export function executable(side: SideName, tscniName: string, referenceName: string): string {
-  return side === 'tscni' ? join(PLUGIN_DIR, tscniName) : join(REFERENCE_BIN_DIR, referenceName);
+  return side === 'tscni' ? join(TSCNI_BIN_DIR, tscniName) : join(REFERENCE_BIN_DIR, referenceName);
 }
 
 /** What pods left behind on a node after their DEL: veths, addresses, per-pod nat chains, cached results. */

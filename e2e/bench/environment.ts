@@ -4,7 +4,7 @@ import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REFERENCE_BIN_DIR } from '@tscni/core/testing';
-import { PLUGIN_DIR } from '../src/paths.js';
+import { TSCNI_BIN_DIR } from './executables.js';
 
 const run = promisify(execFile);
 
@@ -17,6 +17,8 @@ export interface Environment {
   node: string;
   reference: string;
   commit: string;
+  /** Where the tscni executables came from. */
+  bin: string;
   loadAtStart: number[];
   loadAtEnd?: number[];
 }
@@ -24,7 +26,7 @@ export interface Environment {
 export async function describeEnvironment(): Promise<Environment> {
   const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
   const [node, reference, commit] = await Promise.all([
-    run(join(PLUGIN_DIR, 'tscni-node'), ['--version']).then((r) => r.stdout.trim(), () => 'unknown'),
+    run(join(TSCNI_BIN_DIR, 'tscni-node'), ['--version']).then((r) => r.stdout.trim(), () => 'unknown'),
     referenceVersion(),
     run('git', ['rev-parse', '--short', 'HEAD']).then((r) => r.stdout.trim(), () => 'unknown'),
   ]);
@@ -36,6 +38,7 @@ export async function describeEnvironment(): Promise<Environment> {
     node,
     reference,
     commit,
+    bin: TSCNI_BIN_DIR,
     loadAtStart: loadavg(),
   };
 }
@@ -57,7 +60,7 @@ async function referenceVersion(): Promise<string> {
 export function formatEnvironment(env: Environment): string {
   const load = (values: number[] | undefined) => values?.map((v) => v.toFixed(2)).join(' ') ?? '-';
   return [
-    `date ${env.date}  commit ${env.commit}`,
+    `date ${env.date}  commit ${env.commit}  tscni executables ${env.bin}`,
     `cpu ${env.cpu}, ${env.cores} cores; kernel ${env.kernel}; tscni-node ${env.node}`,
     `reference ${env.reference} in ${REFERENCE_BIN_DIR}`,
     `load average (1, 5, 15 min) at start ${load(env.loadAtStart)}, at end ${load(env.loadAtEnd)}`,

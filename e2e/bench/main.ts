@@ -8,7 +8,7 @@ import { describeEnvironment, formatEnvironment } from './environment.js';
 import { growthTable, measureGrowth } from './growth.js';
 import { hostLocalTable, measureHostLocal } from './host-local.js';
 import { formatTable, type Table } from './format.js';
-import { parseOptions } from './options.js';
+import { parseOptions, USAGE } from './options.js';
 import { measureRouteSync, routeSyncTable } from './route-sync.js';
 import { measureStartup, startupTable } from './startup.js';
 
@@ -18,6 +18,10 @@ import { measureStartup, startupTable } from './startup.js';
  * Sandbox, removed at the end, on failure and on Ctrl-C.
  */
 async function main(): Promise<void> {
+  if (process.argv.includes('--help')) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const options = parseOptions(process.argv.slice(2));
   const sandbox = new Sandbox('bench');
   let cleaning: Promise<void> | undefined;
@@ -32,7 +36,10 @@ async function main(): Promise<void> {
   process.stdout.write(`${formatEnvironment(environment)}\n\n`);
   const results: Record<string, unknown> = {};
   const tables: Table[] = [];
+  let tableStart = performance.now();
   const show = (table: Table) => {
+    table.notes = [...(table.notes ?? []), `took ${((performance.now() - tableStart) / 1000).toFixed(0)} s`];
+    tableStart = performance.now();
     tables.push(table);
     process.stdout.write(`${formatTable(table)}\n\n`);
   };

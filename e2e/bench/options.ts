@@ -26,7 +26,9 @@ export const USAGE = `usage: npm run bench -- [--quick] [--n PODS] [--samples N]
   --rounds N     burst rounds per side (default 3)
   --growth PODS  pods on the node in the growth table (default 500)
   --tables LIST  which tables to run (default 1,2,3,4,5,6)
-  --out FILE     JSON results (default bench-results/latest.json)`;
+  --out FILE     JSON results (default bench-results/latest.json)
+
+TSCNI_BENCH_BIN=DIR measures the executables in DIR instead of dist/cni/bin.`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const quick = argv.includes('--quick');

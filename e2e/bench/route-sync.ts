@@ -2,14 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Sandbox, TestNamespace } from '@tscni/core/testing';
-import { FakeApiServer, kubeNode } from '../../packages/route-sync/test/support/api-server.js';
-import { API_PORT, SEED, makeSegment, writeKubeconfig, type TestNode } from '../../packages/route-sync/test/support/cluster.js';
-import { ROUTE_PROTOCOL } from '../../packages/route-sync/src/routes-proto.js';
-import { PLUGIN_DIR } from '../src/paths.js';
+import { execIn, type Sandbox, type TestNamespace } from '@tscni/core/testing';
+import { ROUTE_PROTOCOL } from '@tscni/route-sync';
+import { TSCNI_BIN_DIR } from './executables.js';
 import { spread, type Table } from './format.js';
 import type { BenchOptions } from './options.js';
 import { summarize, type Summary } from './stats.js';
+import {
+  FakeApiServer, kubeNode, API_PORT, SEED, makeSegment, writeKubeconfig, type TestNode,
+} from '@tscni/route-sync/testing';
 
 /**
  * The node's routes of route-sync's protocol as the kernel announces them
@@ -20,15 +21,30 @@ class RouteWatch {
   private readonly present = new Set<string>();
   private waiter: { dsts: Set<string>; present: boolean; resolve: (at: number) => void } | undefined;
 
-  private constructor(readonly child: ChildProcess) {}
+  private constructor(
+    readonly child: ChildProcess,
+    private readonly ns: TestNamespace,
+  ) {}
 
   static async start(ns: TestNamespace): Promise<RouteWatch> {
     const child = spawn('ip', ['netns', 'exec', ns.name, 'ip', '-4', 'monitor', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    const watch = new RouteWatch(child);
+    const watch = new RouteWatch(child, ns);
     createInterface({ input: child.stdout! }).on('line', (line) => watch.onLine(line));
     // `ip monitor` prints nothing until a change: give it a moment to subscribe.
     await new Promise((resolve) => setTimeout(resolve, 200));
     return watch;
+  }
+
+  /**
+   * A netlink socket drops notifications when its reader falls behind (a
+   * burst of thousands on a busy machine): a slow poll of the table stands in
+   * for what was lost, at its own coarser resolution.
+   */
+  private async poll(): Promise<void> {
+    const table = await execIn(this.ns, 'ip', ['-4', 'route', 'show', 'proto', String(ROUTE_PROTOCOL)]);
+    this.present.clear();
+    for (const line of table.split('\n')) if (line) this.present.add(line.split(' ')[0]!);
+    this.check();
   }
 
   private onLine(line: string): void {
@@ -49,12 +65,19 @@ class RouteWatch {
   }
 
   /** Resolves with the moment every dst is present (or absent): performance.now() on the line's arrival. */
-  until(dsts: string[], present: boolean, timeoutMs = 120_000): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`routes did not ${present ? 'appear' : 'go'} within ${timeoutMs} ms`)), timeoutMs);
-      this.waiter = { dsts: new Set(dsts), present, resolve: (at) => (clearTimeout(timer), resolve(at)) };
+  async until(dsts: string[], present: boolean, timeoutMs = 120_000): Promise<number> {
+    let at: number | undefined;
+    const done = new Promise<void>((resolve) => {
+      this.waiter = { dsts: new Set(dsts), present, resolve: (time) => ((at = time), resolve()) };
       this.check();
     });
+    const deadline = performance.now() + timeoutMs;
+    while (at === undefined) {
+      if (performance.now() > deadline) throw new Error(`routes did not ${present ? 'appear' : 'go'} within ${timeoutMs} ms`);
+      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 1000))]);
+      if (at === undefined) await this.poll();
+    }
+    return at;
   }
 }
 
@@ -65,7 +88,7 @@ async function startAgent(node: TestNode, kubeconfig: string, binDir: string): P
     ...['--node-name', node.name, '--kubeconfig', kubeconfig, '--cluster-cidr', '10.244.0.0/16'],
     ...['--cni-conf-dir', node.confDir, '--cni-bin-dir', binDir, '--state-dir', node.stateDir, '--health-addr', '127.0.0.1:9440'],
   ];
-  const child = spawn('ip', ['netns', 'exec', node.ns.name, join(PLUGIN_DIR, 'tscni-route-sync'), 'agent', ...args], {
+  const child = spawn('ip', ['netns', 'exec', node.ns.name, join(TSCNI_BIN_DIR, 'tscni-route-sync'), 'agent', ...args], {
     stdio: ['ignore', 'ignore', log.fd],
   });
   await log.close();

@@ -22,5 +22,5 @@ await build({
   banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
 });
 // The fake API server runs as its own process from a script beside the module that starts it.
-await copyFile(join(root, 'packages/route-sync/test/support/fake-apiserver.ts'), join(outDir, 'fake-apiserver.ts'));
+await copyFile(join(root, 'packages/route-sync/src/testing/fake-apiserver.ts'), join(outDir, 'fake-apiserver.ts'));
 await import(pathToFileURL(join(outDir, 'main.mjs')).href);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { REFERENCE_BIN_DIR } from '@tscni/core/testing';
-import { PLUGIN_DIR } from '../src/paths.js';
+import { TSCNI_BIN_DIR } from './executables.js';
 import { ratio, spread, type Table } from './format.js';
 import type { BenchOptions } from './options.js';
 import { summarize, type Summary } from './stats.js';
@@ -16,9 +16,9 @@ interface Starter {
 const VERSION_INPUT = '{"cniVersion":"1.0.0"}';
 
 const STARTERS: Starter[] = [
-  { name: 'node -e 0 (tscni-node, bare)', file: join(PLUGIN_DIR, 'tscni-node'), args: ['-e', '0'] },
-  ...['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-route-sync'].map((name) => ({ name, file: join(PLUGIN_DIR, name), args: [] })),
-  { name: 'tscni version', file: join(PLUGIN_DIR, 'tscni'), args: ['version'] },
+  { name: 'node -e 0 (tscni-node, bare)', file: join(TSCNI_BIN_DIR, 'tscni-node'), args: ['-e', '0'] },
+  ...['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-route-sync'].map((name) => ({ name, file: join(TSCNI_BIN_DIR, name), args: [] })),
+  { name: 'tscni version', file: join(TSCNI_BIN_DIR, 'tscni'), args: ['version'] },
   { name: 'reference bridge', file: join(REFERENCE_BIN_DIR, 'bridge'), args: [] },
   { name: 'reference host-local', file: join(REFERENCE_BIN_DIR, 'host-local'), args: [] },
 ];
