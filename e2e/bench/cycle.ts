@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import type { Sandbox } from '@tscni/core/testing';
 import { attachment, conflist, execInNode, executable, ipam, makeNode, makePods, type BenchNode, type SideName } from './cni.js';
+import { TSCNI_BIN_DIR } from './executables.js';
 import { ratio, spread, type Table } from './format.js';
 import type { BenchOptions } from './options.js';
 import { alternate, summarize, timed, type Comparison } from './stats.js';
@@ -40,9 +42,9 @@ export async function measureCycle(sandbox: Sandbox, options: BenchOptions): Pro
   );
   // tscni-masq after a bridge: its prevResult is a pod address in the node's subnet.
   const prevResult = { cniVersion: '1.0.0', ips: [{ address: '10.88.0.2/16', gateway: '10.88.0.1' }] };
-  const masq = pluginCycle((node, containerId, command) =>
-    execInNode(node, executable('tscni', 'tscni-masq', ''), command, { type: 'tscni-masq', lockFile: node.dirs.lockFile, prevResult }, attachment(pods[node.side], containerId)),
-  );
+  const masqCycle = pluginCycle((node, containerId, command) =>
+    execInNode(node, join(TSCNI_BIN_DIR, 'tscni-masq'), command, { type: 'tscni-masq', lockFile: node.dirs.lockFile, prevResult }, attachment(pods[node.side], containerId)),
+  )('tscni');
   const both = async (cycle: (side: SideName) => () => Promise<number>) => {
     // One unmeasured cycle each: the bridge, the chains and the compile cache exist from then on, as on a node in use.
     await cycle('tscni')();
@@ -54,7 +56,6 @@ export async function measureCycle(sandbox: Sandbox, options: BenchOptions): Pro
   const hostLocalResult = await both(hostLocal);
   // The reference has no masquerade plugin: the counterpart of tscni-masq is
   // what ipMasq adds to the reference bridge, a difference of two medians.
-  const masqCycle = masq('tscni');
   await masqCycle();
   const masqSamples: number[] = [];
   for (let i = 0; i < options.samples; i++) masqSamples.push(await masqCycle());

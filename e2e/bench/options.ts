@@ -30,6 +30,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--n PODS] [--samples N]
 
 TSCNI_BENCH_BIN=DIR measures the executables in DIR instead of dist/cni/bin.`;
 
+const VALUE_FLAGS = ['--n', '--samples', '--rounds', '--growth', '--tables', '--out'];
+
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const quick = argv.includes('--quick');
   const options: BenchOptions = {
@@ -45,6 +47,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--quick') continue;
+    if (!VALUE_FLAGS.includes(flag ?? '')) throw new Error(`unknown option "${flag}"\n${USAGE}`);
     const value = argv[++i];
     if (value === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
     const count = () => {
@@ -72,8 +75,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--out':
         options.out = value;
         break;
-      default:
-        throw new Error(`unknown option "${flag}"\n${USAGE}`);
     }
   }
   return options;
