@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CniError, ErrorCode } from '../spec/errors.js';
@@ -29,6 +28,7 @@ export async function withFileLock<T>(
 }
 
 function lockDescriptor(fd: number, path: string, timeoutSeconds: number): Promise<void> {
+  const { spawn } = process.getBuiltinModule('node:child_process'); // loaded when first needed, as in spawnRunner
   return new Promise((resolve, reject) => {
     const child = spawn('flock', ['-x', '-w', String(timeoutSeconds), '3'], {
       stdio: ['ignore', 'ignore', 'pipe', fd],
