@@ -32,6 +32,11 @@ async function main(): Promise<void> {
       void cleanup().finally(() => process.exit(130));
     });
   }
+  // An error thrown outside the awaited work (a child's stream) must not leave namespaces behind either.
+  process.once('uncaughtException', (error) => {
+    process.stderr.write(`bench: ${error.stack ?? error.message}\nremoving the benchmark's namespaces and files\n`);
+    void cleanup().finally(() => process.exit(1));
+  });
   const environment = await describeEnvironment();
   process.stdout.write(`${formatEnvironment(environment)}\n\n`);
   const results: Record<string, unknown> = {};

@@ -33,6 +33,7 @@ function start(starter: Starter): Promise<{ firstByte: number; exit: number }> {
     child.stdout.resume();
     child.stderr.resume();
     child.on('error', reject);
+    child.stdin.on('error', () => undefined); // a program that exits without reading its input
     child.on('close', (code) => {
       const exit = performance.now() - begin;
       if (code !== 0) reject(new Error(`${starter.name} exited with ${code}`));
