@@ -1,4 +1,4 @@
-import { withFileLock } from '@tscni/core';
+import { requestFileLock, withFileLock } from '@tscni/core';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -56,5 +56,24 @@ describe('withFileLock', () => {
     await withFileLock(path, async () => {
       await expect(withFileLock(path, async () => undefined, { timeoutSeconds: 1 })).rejects.toMatchObject({ code: 11 });
     });
+  });
+
+  it('takes the lock in the background: held once `held` settles, free after release', async () => {
+    const path = join(dir, 'lock5');
+    const lock = requestFileLock(path);
+    await lock.held;
+    expect(await lockIsFree(path)).toBe(false);
+    lock.release();
+    expect(await lockIsFree(path)).toBe(true);
+  });
+
+  it('gives up a lock it is still waiting for, leaving it free', async () => {
+    const path = join(dir, 'lock6');
+    await withFileLock(path, async () => {
+      const waiting = requestFileLock(path);
+      waiting.release();
+      await expect(waiting.held).rejects.toBeDefined();
+    });
+    expect(await lockIsFree(path)).toBe(true);
   });
 });

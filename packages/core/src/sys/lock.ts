@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { CniError, ErrorCode } from '../spec/errors.js';
 
 /**
@@ -17,22 +18,55 @@ export async function withFileLock<T>(
   fn: () => Promise<T>,
   options: { timeoutSeconds?: number } = {},
 ): Promise<T> {
-  mkdirSync(dirname(path), { recursive: true });
-  const fd = openSync(path, 'a', 0o644);
+  const lock = requestFileLock(path, options);
   try {
-    await lockDescriptor(fd, path, options.timeoutSeconds ?? 60);
+    await lock.held;
     return await fn();
   } finally {
-    closeSync(fd); // releases the lock
+    lock.release();
   }
 }
 
-function lockDescriptor(fd: number, path: string, timeoutSeconds: number): Promise<void> {
+/** A lock asked for and not yet given back: `held` settles when it is ours (or cannot be). */
+export interface FileLockRequest {
+  readonly held: Promise<void>;
+  /** Gives the lock back, or gives up waiting for it. Call it exactly once, whatever happened. */
+  release(): void;
+}
+
+/**
+ * Starts taking the lock and returns at once, so that work which needs no
+ * lock can run while the flock child starts and waits (the child's start
+ * costs milliseconds, more on a busy node).
+ */
+export function requestFileLock(path: string, options: { timeoutSeconds?: number } = {}): FileLockRequest {
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, 'a', 0o644);
+  let child: ChildProcess | undefined;
+  let held: Promise<void>;
+  try {
+    ({ child, held } = lockDescriptor(fd, path, options.timeoutSeconds ?? 60));
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  held.catch(() => undefined); // a caller that gives up early never awaits it
+  return {
+    held,
+    release() {
+      // A flock still waiting would otherwise keep this process alive, and take the lock for nobody.
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+      closeSync(fd); // releases the lock
+    },
+  };
+}
+
+function lockDescriptor(fd: number, path: string, timeoutSeconds: number): { child: ChildProcess; held: Promise<void> } {
   const { spawn } = process.getBuiltinModule('node:child_process'); // loaded when first needed, as in spawnRunner
-  return new Promise((resolve, reject) => {
-    const child = spawn('flock', ['-x', '-w', String(timeoutSeconds), '3'], {
-      stdio: ['ignore', 'ignore', 'pipe', fd],
-    });
+  const child = spawn('flock', ['-x', '-w', String(timeoutSeconds), '3'], {
+    stdio: ['ignore', 'ignore', 'pipe', fd],
+  });
+  const held = new Promise<void>((resolve, reject) => {
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', (error) =>
@@ -50,4 +84,5 @@ function lockDescriptor(fd: number, path: string, timeoutSeconds: number): Promi
       );
     });
   });
+  return { child, held };
 }
