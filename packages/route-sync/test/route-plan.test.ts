@@ -15,7 +15,7 @@ describe('planRoutes', () => {
 
   test('does nothing when the table already matches (any spelling of the prefix)', () => {
     const plan = planRoutes([peer('10.244.1.5/24', '172.17.0.3')], [ours('10.244.1.0/24', '172.17.0.3')], { removeStale: true });
-    expect(plan).toEqual({ commands: [], blockedByForeign: [], stale: [] });
+    expect(plan).toEqual({ commands: [], replaced: [], blockedByForeign: [], stale: [] });
   });
 
   test('re-points a route whose peer changed address', () => {
