@@ -1,4 +1,4 @@
-import { familyOf, parseIp, parsePrefix, prefixContains, type IpPrefix } from '@tscni/core';
+import { familyOf, formatPrefix, networkOf, parseIp, parsePrefix, prefixContains, type IpPrefix } from '@tscni/core';
 import type { PeerRoute } from '../routes-proto.js';
 import type { NodeInfo } from './node-info.js';
 
@@ -27,36 +27,72 @@ export interface DesiredInput {
   connected: readonly IpPrefix[];
 }
 
+/** What one peer Node adds to the desired state. */
+interface PeerContribution {
+  routes: PeerRoute[];
+  skipped: SkippedRoute[];
+  podPrefixes: IpPrefix[];
+}
+
+/**
+ * Remembers each Node's contribution by the identity of its NodeInfo, so a
+ * pass recomputes only the Nodes that changed. Valid for one set of
+ * connected networks: make a new one when they change.
+ */
+export type ContributionMemo = WeakMap<NodeInfo, PeerContribution>;
+
 /**
  * Pure: what the node should look like given every Node object. Each peer's
  * pod CIDR is routed via the peer's InternalIP of the same family, when that
  * IP is on a network this node reaches directly (a gateway elsewhere would
  * need a routing protocol, not a static route).
  */
-export function desiredState(input: DesiredInput): DesiredState {
+export function desiredState(input: DesiredInput, memo: ContributionMemo = new WeakMap()): DesiredState {
   const routes: PeerRoute[] = [];
   const skipped: SkippedRoute[] = [];
-  const podCidrs = new Set<string>(input.clusterCidrs);
+  const podPrefixes: IpPrefix[] = [];
   let ownPodCidrs: string[] | undefined;
-  for (const node of [...input.nodes].sort((a, b) => a.name.localeCompare(b.name))) {
-    node.podCidrs.forEach((cidr) => podCidrs.add(cidr));
+  // Node names are DNS labels: plain code-point order is stable and much cheaper than localeCompare.
+  for (const node of [...input.nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     if (node.name === input.self) {
       ownPodCidrs = node.podCidrs;
+      podPrefixes.push(...parseAll(node.podCidrs));
       continue;
     }
-    for (const dst of node.podCidrs) {
-      const via = node.internalIps.find((ip) => familyOf(ip) === familyOf(dst));
-      if (!via) {
-        skipped.push({ node: node.name, dst, reason: 'no InternalIP of the same family' });
-      } else if (!isConnected(via, input.connected)) {
-        skipped.push({ node: node.name, dst, reason: `InternalIP ${via} is not on a directly connected network` });
-      } else {
-        routes.push({ dst, via, node: node.name });
-      }
+    let contribution = memo.get(node);
+    if (!contribution) {
+      contribution = peerContribution(node, input.connected);
+      memo.set(node, contribution);
+    }
+    routes.push(...contribution.routes);
+    skipped.push(...contribution.skipped);
+    podPrefixes.push(...contribution.podPrefixes);
+  }
+  const nonMasqueradeCidrs = withoutCovered([
+    ...parseAll(input.clusterCidrs),
+    ...podPrefixes,
+    ...parseAll(input.extraNonMasqueradeCidrs),
+  ]);
+  return { ownPodCidrs, routes, skipped, nonMasqueradeCidrs };
+}
+
+function peerContribution(node: NodeInfo, connected: readonly IpPrefix[]): PeerContribution {
+  const contribution: PeerContribution = { routes: [], skipped: [], podPrefixes: parseAll(node.podCidrs) };
+  for (const dst of node.podCidrs) {
+    const via = node.internalIps.find((ip) => familyOf(ip) === familyOf(dst));
+    if (!via) {
+      contribution.skipped.push({ node: node.name, dst, reason: 'no InternalIP of the same family' });
+    } else if (!isConnected(via, connected)) {
+      contribution.skipped.push({ node: node.name, dst, reason: `InternalIP ${via} is not on a directly connected network` });
+    } else {
+      contribution.routes.push({ dst, via, node: node.name });
     }
   }
-  const nonMasqueradeCidrs = withoutCovered([...podCidrs, ...input.extraNonMasqueradeCidrs]);
-  return { ownPodCidrs, routes, skipped, nonMasqueradeCidrs };
+  return contribution;
+}
+
+function parseAll(cidrs: readonly string[]): IpPrefix[] {
+  return cidrs.flatMap((text) => parsePrefix(text) ?? []);
 }
 
 function isConnected(address: string, connected: readonly IpPrefix[]): boolean {
@@ -65,23 +101,29 @@ function isConnected(address: string, connected: readonly IpPrefix[]): boolean {
 }
 
 /**
- * The CIDRs minus those inside another one (a node's /24 inside the cluster's
- * /16), sorted: the set stays the same while nodes come and go.
+ * The networks minus those inside another one (a node's /24 inside the
+ * cluster's /16), canonical and sorted: the set stays the same while nodes
+ * come and go. Each prefix is looked up at the few prefix lengths present,
+ * not compared with every other prefix: thousands of pod CIDRs stay cheap.
  */
-function withoutCovered(cidrs: readonly string[]): string[] {
-  const prefixes = [...new Set(cidrs)].flatMap((text) => {
-    const prefix = parsePrefix(text);
-    return prefix ? [{ text, prefix }] : [];
-  });
-  return prefixes
-    .filter(({ text, prefix }) =>
-      !prefixes.some(
-        (other) =>
-          other.text !== text &&
-          other.prefix.prefixLength <= prefix.prefixLength &&
-          prefixContains(other.prefix, { family: prefix.family, value: prefix.address }),
-      ),
-    )
-    .map(({ text }) => text)
-    .sort();
+function withoutCovered(prefixes: readonly IpPrefix[]): string[] {
+  const networksByLength = new Map<string, Set<bigint>>();
+  for (const prefix of prefixes) {
+    const key = `${prefix.family}/${prefix.prefixLength}`;
+    let networks = networksByLength.get(key);
+    if (!networks) networksByLength.set(key, (networks = new Set()));
+    networks.add(networkOf(prefix));
+  }
+  const lengths = [...networksByLength.keys()].map((key) => key.split('/').map(Number) as [4 | 6, number]);
+  const kept = new Set<string>();
+  for (const prefix of prefixes) {
+    const covered = lengths.some(
+      ([family, length]) =>
+        family === prefix.family &&
+        length < prefix.prefixLength &&
+        networksByLength.get(`${family}/${length}`)!.has(networkOf({ family, address: prefix.address, prefixLength: length })),
+    );
+    if (!covered) kept.add(formatPrefix(prefix));
+  }
+  return [...kept].sort();
 }

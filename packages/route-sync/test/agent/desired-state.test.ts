@@ -50,6 +50,25 @@ describe('desiredState', () => {
     });
     expect(state.nonMasqueradeCidrs).toEqual(['10.0.0.0/8', '192.168.0.0/16', 'fd10:0:0:1::/64']);
   });
+
+  test('keeps pod CIDRs of different lengths that no other CIDR covers, in canonical form', () => {
+    const state = desiredState({
+      ...input,
+      clusterCidrs: ['10.244.0.0/16'],
+      extraNonMasqueradeCidrs: ['10.244.7.5/24', '10.96.0.0/12'],
+      nodes: [node('b', ['172.17.0.3'], ['10.245.1.0/24']), node('c', ['172.17.0.4'], ['10.245.1.8/29', '10.100.0.0/24'])],
+    });
+    expect(state.nonMasqueradeCidrs).toEqual(['10.244.0.0/16', '10.245.1.0/24', '10.96.0.0/12']);
+  });
+
+  test('with a memo, reuses what an unchanged Node object gave and recomputes a replaced one', () => {
+    const memo = new WeakMap();
+    const b = node('b', ['172.17.0.3'], ['10.244.1.0/24']);
+    const first = desiredState({ ...input, nodes: [b] }, memo);
+    expect(desiredState({ ...input, nodes: [b] }, memo).routes[0]).toBe(first.routes[0]);
+    const moved = desiredState({ ...input, nodes: [node('b', ['172.17.0.9'], ['10.244.1.0/24'])] }, memo);
+    expect(moved.routes).toEqual([{ dst: '10.244.1.0/24', via: '172.17.0.9', node: 'b' }]);
+  });
 });
 
 describe('nodeInfoOf', () => {
