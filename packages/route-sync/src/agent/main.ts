@@ -3,10 +3,11 @@ import { serveHealth } from './health.js';
 import { installPlugins } from './install.js';
 import { masqLockFile } from './conflist.js';
 import { masqRules } from './masq-set.js';
-import { nodeInfoOf } from './node-info.js';
+import { nodeInfoOfCached } from './node-info.js';
 import { NodeWatch, loadKubeConfig } from './node-watch.js';
 import { UsageError, parseOptions, usage, type AgentOptions } from './options.js';
 import { SyncLoop } from './sync-loop.js';
+import { NodeSync } from './sync.js';
 
 /** `tscni-route-sync agent [options]`: runs until SIGTERM or SIGINT; returns the exit code. */
 export async function runAgent(argv: string[]): Promise<number> {
@@ -50,7 +51,12 @@ async function runUntilSignal(options: AgentOptions, log: Logger): Promise<void>
     enableForwarding: (families: Array<4 | 6>) => enableForwarding(execaRunner, families),
     log,
   };
-  const loop = new SyncLoop(deps, () => (watch.synced ? watch.nodes().map(nodeInfoOf) : undefined), log);
+  const nodeSync = new NodeSync(deps);
+  const loop = new SyncLoop(async (full) => {
+    if (!watch.synced) return false;
+    await nodeSync.sync(watch.nodes().map(nodeInfoOfCached), full);
+    return true;
+  }, log);
   const watch: NodeWatch = new NodeWatch(kubeConfig, () => loop.schedule(), log);
   const server = options.healthAddr ? await serveHealth(options.healthAddr, () => loop.health) : undefined;
   log.info('agent started', { server: kubeConfig.getCurrentCluster()?.server, health: options.healthAddr });

@@ -18,3 +18,16 @@ export function nodeInfoOf(node: V1Node): NodeInfo {
     internalIps: (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address),
   };
 }
+
+const infoOfObject = new WeakMap<V1Node, NodeInfo>();
+
+/**
+ * nodeInfoOf, once per Node object: the informer replaces an object when the
+ * Node changes, so an unchanged Node keeps the same NodeInfo, and later
+ * steps can tell what changed by identity.
+ */
+export function nodeInfoOfCached(node: V1Node): NodeInfo {
+  let info = infoOfObject.get(node);
+  if (!info) infoOfObject.set(node, (info = nodeInfoOf(node)));
+  return info;
+}

@@ -1,19 +1,46 @@
 import type { IpRoute, Logger } from '@tscni/core';
-import { planRoutes, type RoutePlan } from '../route-plan.js';
+import { applyPlan, planAgainstView, tableView, type RoutePlan, type RouteTableView } from '../route-plan.js';
 import { readMainTable } from '../route-table.js';
 import type { PeerRoute } from '../routes-proto.js';
 
 /**
- * Brings this node's routes of our protocol to the desired set in one
- * `ip -batch`: adds and re-addresses what differs, deletes what is ours and
- * no longer wanted (including stale routes from before a restart), and never
- * touches a route of another protocol. Returns the plan it applied.
+ * This node's routes as the agent knows them. The agent is the only writer
+ * of its protocol, so after reading the table once it can follow its own
+ * changes in memory: a pass then costs one `ip -batch` for what differs and
+ * no read. `reload` re-reads the kernel (at start, on the periodic resync
+ * and after a failure), which also catches drift such as a route deleted by
+ * hand or a foreign route that came or went.
  */
-export async function reconcileRoutes(ip: IpRoute, desired: readonly PeerRoute[], log: Logger): Promise<RoutePlan> {
-  const plan = planRoutes(desired, await readMainTable(ip), { removeStale: true });
-  if (plan.commands.length > 0) {
-    await ip.batch(plan.commands);
-    log.info('routes changed', { commands: plan.commands.map((command) => command.join(' ')) });
+export class OwnRoutes {
+  private view: RouteTableView | undefined;
+
+  constructor(
+    private readonly ip: IpRoute,
+    private readonly log: Logger,
+  ) {}
+
+  async reload(): Promise<void> {
+    this.view = tableView(await readMainTable(this.ip));
   }
-  return plan;
+
+  /**
+   * Brings our routes to the desired set in one `ip -batch`: adds and
+   * re-addresses what differs, deletes what is ours and no longer wanted
+   * (including stale routes from before a restart), and never touches a
+   * route of another protocol. Returns the plan it applied.
+   */
+  async reconcile(desired: readonly PeerRoute[]): Promise<RoutePlan> {
+    if (!this.view) await this.reload();
+    const view = this.view!;
+    const plan = planAgainstView(desired, view, { removeStale: true });
+    if (plan.commands.length > 0) {
+      // Forget the view first: if the batch fails half-way, only a reload knows what it did.
+      this.view = undefined;
+      await this.ip.batch(plan.commands);
+      applyPlan(view, plan);
+      this.view = view;
+      this.log.info('routes changed', { commands: plan.commands.map((command) => command.join(' ')) });
+    }
+    return plan;
+  }
 }

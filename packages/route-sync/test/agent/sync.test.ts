@@ -1,14 +1,17 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IpRoute, silentLogger, type RunOptions, type RunResult, type Runner } from '@tscni/core';
 import { Sandbox } from '@tscni/core/testing';
 import { parseOptions, type AgentOptions } from '../../src/agent/options.js';
-import { syncNode, type SyncDeps, type SyncMemory } from '../../src/agent/sync.js';
+import { NodeSync, type SyncDeps } from '../../src/agent/sync.js';
 
 /** A node with eth0 on 172.17.0.0/16 and no routes yet; records the batches it is sent. */
 class FakeNode implements Runner {
   readonly batches: string[] = [];
+  /** Every `ip` run: reads and batches. */
+  runs = 0;
   async run(_file: string, args: readonly string[], options?: RunOptions): Promise<RunResult> {
+    this.runs++;
     if (args.includes('-batch')) this.batches.push(String(options?.input));
     const addresses = [{ ifindex: 2, ifname: 'eth0', addr_info: [{ family: 'inet', local: '172.17.0.4', prefixlen: 16, scope: 'global' }] }];
     return { stdout: args.includes('addr') ? JSON.stringify(addresses) : '[]', stderr: '', exitCode: 0 };
@@ -43,10 +46,10 @@ const nodes = [
   { name: 'kind-worker2', internalIps: ['172.17.0.3'], podCidrs: ['10.244.1.0/24'] },
 ];
 
-describe('syncNode', () => {
+describe('NodeSync', () => {
   test('routes, state, masquerade set, forwarding and conflist from the Node list', async () => {
     const { deps, node, masq, forwarding, options } = await setup();
-    await syncNode(deps, nodes, {});
+    await new NodeSync(deps).sync(nodes, true);
     expect(node.batches).toEqual([
       'route replace 10.244.0.0/24 via 172.17.0.2 proto 243\nroute replace 10.244.1.0/24 via 172.17.0.3 proto 243\n',
     ]);
@@ -59,9 +62,51 @@ describe('syncNode', () => {
 
   test('writes no conflist while its own Node has no podCIDR, but still routes to peers', async () => {
     const { deps, node, options } = await setup();
-    const memory: SyncMemory = {};
-    await syncNode(deps, [nodes[0]!, { name: 'kind-worker', internalIps: ['172.17.0.4'], podCidrs: [] }], memory);
+    await new NodeSync(deps).sync([nodes[0]!, { name: 'kind-worker', internalIps: ['172.17.0.4'], podCidrs: [] }], true);
     expect(node.batches).toHaveLength(1);
     await expect(readdir(options.cniConfDir)).rejects.toThrow('ENOENT');
+  });
+
+  test('a pass without changes runs nothing and writes nothing', async () => {
+    const { deps, node, masq, forwarding, options } = await setup();
+    const sync = new NodeSync(deps);
+    await sync.sync(nodes, true);
+    const runs = node.runs;
+    await rm(join(options.stateDir, 'route-sync.json'));
+    await sync.sync(nodes, false);
+    expect(node.runs).toBe(runs);
+    expect(masq).toHaveLength(1);
+    expect(forwarding).toHaveLength(1);
+    // Not even read back: a file removed by someone else comes back with the next full pass.
+    await expect(readdir(options.stateDir)).resolves.not.toContain('route-sync.json');
+    await sync.sync(nodes, true);
+    await expect(readdir(options.stateDir)).resolves.toContain('route-sync.json');
+  });
+
+  test('a pass after one Node changed sends that route alone and republishes the state', async () => {
+    const { deps, node, masq, options } = await setup();
+    const sync = new NodeSync(deps);
+    await sync.sync(nodes, true);
+    const added = { name: 'kind-worker3', internalIps: ['172.17.0.5'], podCidrs: ['10.244.3.0/24'] };
+    await sync.sync([...nodes, added], false);
+    expect(node.batches.at(-1)).toBe('route replace 10.244.3.0/24 via 172.17.0.5 proto 243\n');
+    const state = JSON.parse(await readFile(join(options.stateDir, 'route-sync.json'), 'utf8'));
+    expect(state.routes.map((route: { dst: string }) => route.dst)).toEqual(['10.244.0.0/24', '10.244.1.0/24', '10.244.3.0/24']);
+    // The new /24 is inside the cluster CIDR: the set is the same, so the rules are left as they are.
+    expect(masq).toEqual([['10.244.0.0/16']]);
+    await sync.sync(nodes, false);
+    expect(node.batches.at(-1)).toBe('route del 10.244.3.0/24 proto 243\n');
+  });
+
+  test('a full pass reads the node again: puts back missing routes, redoes the masquerade set and forwarding', async () => {
+    const { deps, node, masq, forwarding } = await setup();
+    const sync = new NodeSync(deps);
+    await sync.sync(nodes, true);
+    // The fake's table stays empty, as if someone had deleted our routes.
+    await sync.sync(nodes, true);
+    expect(node.batches).toHaveLength(2);
+    expect(node.batches[1]).toBe(node.batches[0]);
+    expect(masq).toHaveLength(2);
+    expect(forwarding).toHaveLength(2);
   });
 });
