@@ -1,4 +1,4 @@
-import { CniError, ErrorCode, IpRoute, execaRunner, type CmdArgs, type PluginHandlers, type Result } from '@tscni/core';
+import { CniError, ErrorCode, IpRoute, spawnRunner, type CmdArgs, type PluginHandlers, type Result } from '@tscni/core';
 import { planRoutes } from '../route-plan.js';
 import { readMainTable } from '../route-table.js';
 import { loadConfig, requirePrevResult } from './config.js';
@@ -10,7 +10,7 @@ import { loadPeerRoutes } from './peer-routes.js';
  * CHECK verifies that; DEL has nothing to undo: the routes belong to the node,
  * not to the pod.
  */
-export function routeSyncHandlers(ip: IpRoute = new IpRoute(execaRunner)): PluginHandlers {
+export function routeSyncHandlers(ip: IpRoute = new IpRoute(spawnRunner)): PluginHandlers {
   return {
     async add(args: CmdArgs): Promise<Result> {
       const prevResult = requirePrevResult(args);
