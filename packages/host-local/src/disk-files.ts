@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Owner } from './store.js';
 
@@ -37,20 +37,28 @@ export function readText(path: string): string | undefined {
 }
 
 /**
- * Creates `target` holding `content` only if it does not exist, all at once:
- * the content is written (and synced) under `scratch`, then hard-linked into
- * place, which fails with EEXIST exactly as the reference's O_EXCL create.
+ * Writes and syncs `content` under `staged`, ready to be linked into place
+ * by `linkExclusive`. It needs no lock: the content of an allocation file
+ * does not depend on the address, and nobody else uses the name.
  */
-export function createExclusive(scratch: string, target: string, content: string): boolean {
-  writeScratch(scratch, content, true);
+export function stageFile(staged: string, content: string): void {
+  writeScratch(staged, content, true);
+}
+
+/**
+ * Creates `target` as a hard link to the complete, synced `staged` file: a
+ * crash cannot leave a partial allocation, and the link fails with EEXIST
+ * exactly as the reference's O_EXCL create does. One staged file may be
+ * linked to several addresses (one per range set): each name is a whole
+ * allocation file, and nobody ever writes into one.
+ */
+export function linkExclusive(staged: string, target: string): boolean {
   try {
-    linkSync(scratch, target);
+    linkSync(staged, target);
     return true;
   } catch (error) {
     if (isCode(error, 'EEXIST')) return false;
     throw error;
-  } finally {
-    unlinkSync(scratch); // the scratch name must never alias a live allocation file
   }
 }
 
@@ -69,7 +77,7 @@ export function isCode(error: unknown, code: string): boolean {
 }
 
 function writeScratch(scratch: string, content: string, durable: boolean): void {
-  // Removed first: a crash may have left it hard-linked to an allocation.
+  // Removed first: a crash may have left it hard-linked to an allocation (never write through such a link).
   rmSync(scratch, { force: true });
   const fd = openSync(scratch, 'wx', 0o644);
   try {
@@ -80,6 +88,19 @@ function writeScratch(scratch: string, content: string, durable: boolean): void 
   }
 }
 
+/** The scratch file of writes made under the lock. */
 export function scratchPath(dir: string): string {
   return join(dir, 'scratch');
+}
+
+let stagedCount = 0;
+
+/**
+ * A name for a file staged before the lock is taken, which concurrent
+ * processes must not share. The pid (plus a count, for several operations in
+ * one process) keeps the leftovers of crashed processes bounded: a later
+ * process with the same pid removes and reuses the name.
+ */
+export function stagedPath(dir: string): string {
+  return join(dir, `staged.${process.pid}.${stagedCount++}`);
 }

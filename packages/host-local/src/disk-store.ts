@@ -1,20 +1,23 @@
-import { withFileLock, parseIp } from '@tscni/core';
+import { parseIp, requestFileLock } from '@tscni/core';
 import { existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   LAST_RESERVED_PREFIX,
   LOCK_FILE,
-  createExclusive,
   isCode,
+  linkExclusive,
   ownerMatches,
   ownerText,
   parseOwner,
   readText,
+  removeIfPresent,
   replaceAtomically,
   scratchPath,
+  stageFile,
+  stagedPath,
 } from './disk-files.js';
 import { OwnerIndex } from './owner-index.js';
-import type { Allocation, Owner, Store } from './store.js';
+import { sameOwner, type Allocation, type Owner, type Store } from './store.js';
 
 /**
  * The reference host-local's store: `<dataDir>/<network>/<ip>` files holding
@@ -27,6 +30,8 @@ import type { Allocation, Owner, Store } from './store.js';
 export class DiskStore implements Store {
   private readonly index: OwnerIndex;
   private readonly sideDir: string;
+  /** The allocation file written ahead for an owner, which `reserve` links into place. */
+  private staged: { owner: Owner; path: string } | undefined;
 
   private constructor(
     readonly dir: string,
@@ -38,20 +43,37 @@ export class DiskStore implements Store {
     this.index = new OwnerIndex(this.sideDir);
   }
 
-  /** Runs `fn` with the network's store under its lock. */
-  static async locked<T>(dataDir: string, network: string, setCount: number, fn: (store: DiskStore) => T): Promise<T> {
+  /**
+   * Runs `fn` with the network's store under its lock. Other plugins wait for
+   * as long as we hold it, so what needs no lock happens while the lock is
+   * being taken: with `stageFor`, the allocation file for that owner is
+   * written and synced then, leaving `reserve` a link() under the lock.
+   */
+  static async locked<T>(
+    dataDir: string,
+    network: string,
+    setCount: number,
+    fn: (store: DiskStore) => T,
+    options: { stageFor?: Owner } = {},
+  ): Promise<T> {
     const dir = join(dataDir, network);
     mkdirSync(dir, { recursive: true });
-    return withFileLock(join(dir, LOCK_FILE), async () => {
-      const store = new DiskStore(dir, dataDir, network, setCount);
+    const lock = requestFileLock(join(dir, LOCK_FILE));
+    const store = new DiskStore(dir, dataDir, network, setCount);
+    try {
       mkdirSync(store.sideDir, { recursive: true });
+      if (options.stageFor) store.stage(options.stageFor);
+      await lock.held;
       if (!store.index.isCurrent(store.fingerprint())) store.index.rebuild(store.allocations());
       try {
         return fn(store);
       } finally {
         store.index.seal(store.fingerprint());
       }
-    });
+    } finally {
+      lock.release();
+      store.unstage(); // only the name: the links made from it are allocations now
+    }
   }
 
   lastReserved(setIndex: number): string | undefined {
@@ -60,9 +82,9 @@ export class DiskStore implements Store {
 
   reserve(ip: string, owner: Owner, setIndex: number): boolean {
     const target = join(this.dir, ip);
-    // Cheap test first: in a full range most candidates are taken, and a create costs an fsync.
+    // Cheap test first: in a full range most candidates are taken.
     if (existsSync(target)) return false;
-    if (!createExclusive(scratchPath(this.sideDir), target, ownerText(owner))) return false;
+    if (!linkExclusive(this.stagedFileFor(owner), target)) return false;
     this.index.set(owner, [...(this.index.get(owner) ?? []), ip]);
     replaceAtomically(scratchPath(this.sideDir), join(this.dir, LAST_RESERVED_PREFIX + setIndex), ip);
     return true;
@@ -106,6 +128,24 @@ export class DiskStore implements Store {
   /** The allocated addresses, from the file names alone (no file is read). */
   allocatedIps(): string[] {
     return readdirSync(this.dir).filter((name) => parseIp(name));
+  }
+
+  private stage(owner: Owner): void {
+    this.unstage();
+    const path = stagedPath(this.sideDir);
+    stageFile(path, ownerText(owner));
+    this.staged = { owner, path };
+  }
+
+  private unstage(): void {
+    if (this.staged) removeIfPresent(this.staged.path);
+    this.staged = undefined;
+  }
+
+  /** The staged file for `owner`, written now (under the lock) if the caller did not stage it. */
+  private stagedFileFor(owner: Owner): string {
+    if (!this.staged || !sameOwner(this.staged.owner, owner)) this.stage(owner);
+    return this.staged!.path;
   }
 
   private release(ip: string): void {

@@ -12,7 +12,9 @@ export const handlers: PluginHandlers = {
   async add(args) {
     const config = loadConfig(args);
     const dns = config.resolvConf ? readResolvConf(config.resolvConf) : undefined;
-    const ips = await withStore(config, (store) => new Allocator(store, config.rangeSets).allocate(ownerOf(args), config.requested));
+    const owner = ownerOf(args);
+    const allocate = (store: DiskStore) => new Allocator(store, config.rangeSets).allocate(owner, config.requested);
+    const ips = await withStore(config, allocate, { stageFor: owner });
     const result: Result = { ips };
     if (config.routes.length > 0) result.routes = config.routes;
     if (dns) result.dns = dns;
@@ -61,6 +63,6 @@ function ownerOf(args: CmdArgs): Owner {
   return { containerId: args.containerId, ifName: args.ifName };
 }
 
-function withStore<T>(config: HostLocalConfig, fn: (store: DiskStore) => T): Promise<T> {
-  return DiskStore.locked(config.dataDir, config.network, config.rangeSets.length, fn);
+function withStore<T>(config: HostLocalConfig, fn: (store: DiskStore) => T, options?: { stageFor?: Owner }): Promise<T> {
+  return DiskStore.locked(config.dataDir, config.network, config.rangeSets.length, fn, options);
 }

@@ -82,5 +82,40 @@ describe('DiskStore', () => {
     expect(readFileSync(join(dataDir, 'net', '10.0.0.2'), 'utf8')).toBe('alice\r\neth0');
     expect(readFileSync(join(dataDir, 'net', '10.0.0.3'), 'utf8')).toBe('bob\r\neth0');
   });
-});
 
+  describe('with the allocation file staged before the lock', () => {
+    const stagedNames = () => readdirSync(join(dataDir, '.tscni-host-local', 'net')).filter((name) => name.startsWith('staged.'));
+
+    it('links the staged file into place, once per range set, and removes its own name afterwards', async () => {
+      const reserved = await DiskStore.locked(dataDir, 'net', 2, (store) => [store.reserve('10.0.0.2', alice, 0), store.reserve('fd00::2', alice, 1)], {
+        stageFor: alice,
+      });
+      expect(reserved).toEqual([true, true]);
+      expect(readFileSync(join(dataDir, 'net', '10.0.0.2'), 'utf8')).toBe('alice\r\neth0');
+      expect(readFileSync(join(dataDir, 'net', 'fd00::2'), 'utf8')).toBe('alice\r\neth0');
+      expect(stagedNames()).toEqual([]);
+      expect(await DiskStore.locked(dataDir, 'net', 2, (store) => store.releaseByOwner(alice))).toEqual(['10.0.0.2', 'fd00::2']);
+    });
+
+    it('writes the right owner when asked to reserve for another one than it staged for', async () => {
+      await DiskStore.locked(dataDir, 'net', 1, (store) => store.reserve('10.0.0.2', bob, 0), { stageFor: alice });
+      expect(readFileSync(join(dataDir, 'net', '10.0.0.2'), 'utf8')).toBe('bob\r\neth0');
+      expect(stagedNames()).toEqual([]);
+    });
+
+    it('leaves neither an allocation nor a staged file when the work fails', async () => {
+      const failing = DiskStore.locked(
+        dataDir,
+        'net',
+        1,
+        () => {
+          throw new Error('boom');
+        },
+        { stageFor: alice },
+      );
+      await expect(failing).rejects.toThrow('boom');
+      expect(readdirSync(join(dataDir, 'net')).filter((name) => name.startsWith('10.'))).toEqual([]);
+      expect(stagedNames()).toEqual([]);
+    });
+  });
+});
