@@ -19,7 +19,8 @@ import {
  */
 class RouteWatch {
   private readonly present = new Set<string>();
-  private waiter: { dsts: Set<string>; present: boolean; resolve: (at: number) => void } | undefined;
+  /** `wrong` counts the dsts not yet as wanted, so each line costs O(1), not O(dsts): a reader that falls behind makes netlink drop. */
+  private waiter: { dsts: Set<string>; present: boolean; wrong: number; resolve: (at: number) => void } | undefined;
 
   private constructor(
     readonly child: ChildProcess,
@@ -44,21 +45,30 @@ class RouteWatch {
     const table = await execIn(this.ns, 'ip', ['-4', 'route', 'show', 'proto', String(ROUTE_PROTOCOL)]);
     this.present.clear();
     for (const line of table.split('\n')) if (line) this.present.add(line.split(' ')[0]!);
-    this.check();
+    this.recount();
   }
 
   private onLine(line: string): void {
     if (!line.includes(` proto ${ROUTE_PROTOCOL}`)) return;
     const deleted = line.startsWith('Deleted ');
     const dst = (deleted ? line.slice('Deleted '.length) : line).split(' ')[0]!;
+    if (this.present.has(dst) === !deleted) return;
     if (deleted) this.present.delete(dst);
     else this.present.add(dst);
+    const waiter = this.waiter;
+    if (waiter?.dsts.has(dst)) waiter.wrong += !deleted === waiter.present ? -1 : 1;
+    this.check();
+  }
+
+  private recount(): void {
+    const waiter = this.waiter;
+    if (waiter) waiter.wrong = [...waiter.dsts].filter((dst) => this.present.has(dst) !== waiter.present).length;
     this.check();
   }
 
   private check(): void {
     const waiter = this.waiter;
-    if (waiter && [...waiter.dsts].every((dst) => this.present.has(dst) === waiter.present)) {
+    if (waiter && waiter.wrong === 0) {
       this.waiter = undefined;
       waiter.resolve(performance.now());
     }
@@ -68,8 +78,8 @@ class RouteWatch {
   async until(dsts: string[], present: boolean, timeoutMs = 120_000): Promise<number> {
     let at: number | undefined;
     const done = new Promise<void>((resolve) => {
-      this.waiter = { dsts: new Set(dsts), present, resolve: (time) => ((at = time), resolve()) };
-      this.check();
+      this.waiter = { dsts: new Set(dsts), present, wrong: 0, resolve: (time) => ((at = time), resolve()) };
+      this.recount();
     });
     const deadline = performance.now() + timeoutMs;
     while (at === undefined) {
