@@ -31,13 +31,15 @@ export interface DesiredInput {
 interface PeerContribution {
   routes: PeerRoute[];
   skipped: SkippedRoute[];
-  podPrefixes: IpPrefix[];
+  /** Its pod CIDRs outside every cluster and extra CIDR: the others never change the non-masquerade set. */
+  uncoveredPodPrefixes: IpPrefix[];
 }
 
 /**
  * Remembers each Node's contribution by the identity of its NodeInfo, so a
  * pass recomputes only the Nodes that changed. Valid for one set of
- * connected networks: make a new one when they change.
+ * connected networks and one set of cluster and extra CIDRs: make a new
+ * one when they change.
  */
 export type ContributionMemo = WeakMap<NodeInfo, PeerContribution>;
 
@@ -50,6 +52,7 @@ export type ContributionMemo = WeakMap<NodeInfo, PeerContribution>;
 export function desiredState(input: DesiredInput, memo: ContributionMemo = new WeakMap()): DesiredState {
   const routes: PeerRoute[] = [];
   const skipped: SkippedRoute[] = [];
+  const fixedPrefixes = parseAll([...input.clusterCidrs, ...input.extraNonMasqueradeCidrs]);
   const podPrefixes: IpPrefix[] = [];
   let ownPodCidrs: string[] | undefined;
   // Node names are DNS labels: plain code-point order is stable and much cheaper than localeCompare.
@@ -61,23 +64,20 @@ export function desiredState(input: DesiredInput, memo: ContributionMemo = new W
     }
     let contribution = memo.get(node);
     if (!contribution) {
-      contribution = peerContribution(node, input.connected);
+      contribution = peerContribution(node, input.connected, fixedPrefixes);
       memo.set(node, contribution);
     }
     routes.push(...contribution.routes);
     skipped.push(...contribution.skipped);
-    podPrefixes.push(...contribution.podPrefixes);
+    podPrefixes.push(...contribution.uncoveredPodPrefixes);
   }
-  const nonMasqueradeCidrs = withoutCovered([
-    ...parseAll(input.clusterCidrs),
-    ...podPrefixes,
-    ...parseAll(input.extraNonMasqueradeCidrs),
-  ]);
+  const nonMasqueradeCidrs = withoutCovered([...fixedPrefixes, ...podPrefixes]);
   return { ownPodCidrs, routes, skipped, nonMasqueradeCidrs };
 }
 
-function peerContribution(node: NodeInfo, connected: readonly IpPrefix[]): PeerContribution {
-  const contribution: PeerContribution = { routes: [], skipped: [], podPrefixes: parseAll(node.podCidrs) };
+function peerContribution(node: NodeInfo, connected: readonly IpPrefix[], fixed: readonly IpPrefix[]): PeerContribution {
+  const uncoveredPodPrefixes = parseAll(node.podCidrs).filter((prefix) => !fixed.some((other) => covers(other, prefix)));
+  const contribution: PeerContribution = { routes: [], skipped: [], uncoveredPodPrefixes };
   for (const dst of node.podCidrs) {
     const via = node.internalIps.find((ip) => familyOf(ip) === familyOf(dst));
     if (!via) {
@@ -93,6 +93,11 @@ function peerContribution(node: NodeInfo, connected: readonly IpPrefix[]): PeerC
 
 function parseAll(cidrs: readonly string[]): IpPrefix[] {
   return cidrs.flatMap((text) => parsePrefix(text) ?? []);
+}
+
+/** Whether `inner` lies inside `outer` (or is the same network). */
+function covers(outer: IpPrefix, inner: IpPrefix): boolean {
+  return outer.prefixLength <= inner.prefixLength && prefixContains(outer, { family: inner.family, value: inner.address });
 }
 
 function isConnected(address: string, connected: readonly IpPrefix[]): boolean {
