@@ -17,7 +17,6 @@ import {
   stagedPath,
 } from './disk-files.js';
 import { OwnerIndex } from './owner-index.js';
-import { ScanCache, scanAllocations } from './scan-cache.js';
 import { sameOwner, type Allocation, type Owner, type Store } from './store.js';
 
 /**
@@ -65,7 +64,7 @@ export class DiskStore implements Store {
       mkdirSync(store.sideDir, { recursive: true });
       if (options.stageFor) store.stage(options.stageFor);
       await lock.held;
-      if (!store.index.isCurrent(store.fingerprint())) store.rebuildIndex();
+      if (!store.index.isCurrent(store.fingerprint())) store.index.rebuild(store.allocations());
       try {
         return fn(store);
       } finally {
@@ -129,17 +128,6 @@ export class DiskStore implements Store {
   /** The allocated addresses, from the file names alone (no file is read). */
   allocatedIps(): string[] {
     return readdirSync(this.dir).filter((name) => parseIp(name));
-  }
-
-  /**
-   * Someone else changed the directory: a full scan, in which only the files
-   * changed since the last one are read, the rest known by inode and ctime.
-   */
-  private rebuildIndex(): void {
-    const cache = new ScanCache(this.sideDir);
-    const { allocations, remember } = scanAllocations(this.dir, cache.load(), BigInt(Date.now()) * 1_000_000n);
-    this.index.rebuild(allocations);
-    cache.save(remember);
   }
 
   private stage(owner: Owner): void {
