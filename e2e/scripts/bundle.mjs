@@ -1,24 +1,34 @@
-// Bundles the `npm start` CLI into dist/e2e/start.mjs, so Node runs it
-// directly (the sources are TypeScript with `.js` import suffixes).
+// Bundles an e2e program (TypeScript sources with `.js` import suffixes, the
+// workspace packages by their source condition) into one ESM file Node runs
+// directly. Run as a script, it bundles the `npm start` CLI into
+// dist/e2e/start.mjs; e2e/bench/run.mjs uses it for the benchmarks.
 import { build } from 'esbuild';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const outDir = join(root, 'dist/e2e');
-await build({
-  entryPoints: [join(root, 'e2e/src/start.ts')],
-  outfile: join(outDir, 'start.mjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node24',
-  conditions: ['@tscni/source'],
-  logLevel: 'warning',
-  // CommonJS dependencies inside an ESM bundle need a require.
-  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-});
-// The API server runs as its own process from a script found beside the
-// module that starts it (import.meta.dirname): here, beside the bundle.
-await copyFile(join(root, 'packages/route-sync/src/testing/fake-apiserver.ts'), join(outDir, 'fake-apiserver.ts'));
+
+/** Bundles `entry` (relative to the repository) into `outfile`; returns its absolute path. */
+export async function bundle(entry, outfile) {
+  const out = join(root, outfile);
+  await mkdir(dirname(out), { recursive: true });
+  await build({
+    entryPoints: [join(root, entry)],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    conditions: ['@tscni/source'],
+    logLevel: 'warning',
+    // CommonJS dependencies inside an ESM bundle need a require.
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
+  // The fake API server runs as its own process from a script found beside
+  // the module that starts it (import.meta.dirname): here, beside the bundle.
+  await copyFile(join(root, 'packages/route-sync/src/testing/fake-apiserver.ts'), join(dirname(out), 'fake-apiserver.ts'));
+  return out;
+}
+
+if (import.meta.main) await bundle('e2e/src/start.ts', 'dist/e2e/start.mjs');
