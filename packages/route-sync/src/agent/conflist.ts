@@ -3,10 +3,29 @@ import { familyOf, type NetConfList } from '@tscni/core';
 
 export const CONFLIST_NAME = '10-tscni.conflist';
 
+/**
+ * The versions a runtime may run the chain at, for runtimes whose libcni
+ * reads `cniVersions` (1.2+): they pick the highest they know.
+ */
+export const CONFLIST_VERSIONS = ['0.3.1', '0.4.0', '1.0.0', '1.1.0'] as const;
+export type ConflistVersion = (typeof CONFLIST_VERSIONS)[number];
+
+/**
+ * What `cniVersion` says by default. libcni 1.1.x (containerd 1.6 and 1.7,
+ * podman's CNI backend, cnitool) ignores `cniVersions`, runs the chain at
+ * `cniVersion` and cannot parse a 1.1.0 result: at 1.1.0 no pod gets a
+ * network there. 1.0.0 is what every runtime in use understands.
+ */
+export const DEFAULT_CONFLIST_VERSION: ConflistVersion = '1.0.0';
+
 export interface ConflistInput {
   podCidrs: readonly string[];
   nonMasqueradeCidrs: readonly string[];
   stateDir: string;
+  /** The conflist's `cniVersion`; DEFAULT_CONFLIST_VERSION when absent. */
+  cniVersion?: ConflistVersion;
+  /** tscni-host-local's store; its own default (/var/lib/cni/networks) when absent. */
+  ipamDataDir?: string;
 }
 
 /**
@@ -18,9 +37,10 @@ export function buildConflist(input: ConflistInput): NetConfList {
   const ranges = [4, 6]
     .map((family) => input.podCidrs.filter((cidr) => familyOf(cidr) === family).map((subnet) => ({ subnet })))
     .filter((set) => set.length > 0);
+  const ipam = { type: 'tscni-host-local', ranges, ...(input.ipamDataDir ? { dataDir: input.ipamDataDir } : {}) };
   return {
-    cniVersion: '1.1.0',
-    cniVersions: ['0.3.1', '0.4.0', '1.0.0', '1.1.0'],
+    cniVersion: input.cniVersion ?? DEFAULT_CONFLIST_VERSION,
+    cniVersions: [...CONFLIST_VERSIONS],
     name: 'tscni',
     plugins: [
       {
@@ -28,7 +48,7 @@ export function buildConflist(input: ConflistInput): NetConfList {
         bridge: 'cni0',
         isGateway: true,
         isDefaultGateway: true,
-        ipam: { type: 'tscni-host-local', ranges },
+        ipam,
       },
       { type: 'tscni-masq', nonMasqueradeCIDRs: [...input.nonMasqueradeCidrs], lockFile: masqLockFile(input.stateDir) },
       { type: 'tscni-route-sync', stateDir: input.stateDir },

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { parsePrefix, formatPrefix } from '@tscni/core';
 import { DEFAULT_STATE_DIR } from '../state-file.js';
+import { CONFLIST_VERSIONS, DEFAULT_CONFLIST_VERSION, type ConflistVersion } from './conflist.js';
 
 export interface AgentOptions {
   nodeName: string;
@@ -10,6 +11,10 @@ export interface AgentOptions {
   extraNonMasqueradeCidrs: string[];
   cniConfDir: string;
   cniBinDir: string;
+  /** The conflist's cniVersion: the highest the node's container runtime can run a chain at. */
+  cniVersion: ConflistVersion;
+  /** tscni-host-local's dataDir in the conflist; undefined keeps its default. */
+  ipamDataDir: string | undefined;
   installPlugins: boolean;
   stateDir: string;
   /** host:port; empty turns the endpoint off. */
@@ -24,6 +29,16 @@ const FLAGS = {
   'cluster-cidr': { env: 'TSCNI_CLUSTER_CIDR', default: '', help: "the cluster's pod CIDRs, repeatable (env: comma-separated)", multiple: true },
   'non-masquerade-cidr': { env: 'TSCNI_NON_MASQUERADE_CIDR', default: '', help: 'extra destinations pods reach without masquerade, repeatable', multiple: true },
   'cni-conf-dir': { env: 'TSCNI_CNI_CONF_DIR', default: '/etc/cni/net.d', help: 'where 10-tscni.conflist is written' },
+  'cni-version': {
+    env: 'TSCNI_CNI_VERSION',
+    default: DEFAULT_CONFLIST_VERSION,
+    help: `the conflist's cniVersion, one of ${CONFLIST_VERSIONS.join(', ')}: 1.1.0 only where the runtime's libcni is 1.2 or newer, as libcni 1.1 (containerd 1.6 and 1.7) cannot read 1.1.0 results`,
+  },
+  'ipam-data-dir': {
+    env: 'TSCNI_IPAM_DATA_DIR',
+    default: '',
+    help: "tscni-host-local's store (default: its own, /var/lib/cni/networks); a tmpfs such as /run/tscni/ipam forgets addresses at reboot",
+  },
   'cni-bin-dir': { env: 'TSCNI_CNI_BIN_DIR', default: '/opt/cni/bin', help: 'where --install-plugins copies the executables' },
   'install-plugins': { env: 'TSCNI_INSTALL_PLUGINS', default: 'false', help: 'copy the plugin executables into --cni-bin-dir at start', boolean: true },
   'state-dir': { env: 'TSCNI_STATE_DIR', default: DEFAULT_STATE_DIR, help: 'where the state file for the plugin is kept' },
@@ -78,6 +93,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
     extraNonMasqueradeCidrs: list('non-masquerade-cidr').map((cidr) => prefixOption('--non-masquerade-cidr', cidr)),
     cniConfDir: absolutePath('--cni-conf-dir', text('cni-conf-dir')),
     cniBinDir: absolutePath('--cni-bin-dir', text('cni-bin-dir')),
+    cniVersion: oneOf('--cni-version', text('cni-version'), CONFLIST_VERSIONS),
+    ipamDataDir: text('ipam-data-dir') ? absolutePath('--ipam-data-dir', text('ipam-data-dir')) : undefined,
     installPlugins: values['install-plugins'] === true || booleanEnv('TSCNI_INSTALL_PLUGINS', env),
     stateDir: absolutePath('--state-dir', text('state-dir')),
     healthAddr: healthAddress(text('health-addr')),
@@ -112,7 +129,7 @@ function booleanEnv(name: string, env: NodeJS.ProcessEnv): boolean {
   throw new UsageError(`${name}: "${env[name]}" must be true or false`);
 }
 
-function oneOf(flag: string, value: string, allowed: string[]): string {
-  if (!allowed.includes(value)) throw new UsageError(`${flag}: "${value}" must be one of ${allowed.join(', ')}`);
-  return value;
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag}: "${value}" must be one of ${allowed.join(', ')}`);
+  return value as T;
 }

@@ -90,6 +90,8 @@ export class NodeSync {
       // The same set the masq rules hold, or the next ADD would put a different one back.
       nonMasqueradeCidrs: desired.nonMasqueradeCidrs,
       stateDir: options.stateDir,
+      cniVersion: options.cniVersion,
+      ipamDataDir: options.ipamDataDir,
     });
     if (await this.conflistFile.write(JSON.stringify(conflist, null, 2) + '\n')) {
       log.info('CNI config written', { path: this.conflistFile.path, podCidrs: desired.ownPodCidrs });

@@ -84,7 +84,7 @@ describe('the agent in three nodes on one segment', () => {
   test("writes each node's conflist with its own pod CIDR and publishes the peers for the plugin", async () => {
     const conflist = await eventually(async () => JSON.parse(await readFile(join(worker().confDir, '10-tscni.conflist'), 'utf8')));
     expect(conflist).toEqual({
-      cniVersion: '1.1.0',
+      cniVersion: '1.0.0',
       cniVersions: ['0.3.1', '0.4.0', '1.0.0', '1.1.0'],
       name: 'tscni',
       plugins: [

@@ -36,6 +36,28 @@ describe('buildConflist', () => {
     expect(conflist.plugins[0]).toMatchObject({ ipam: { type: 'tscni-host-local', ranges: [[{ subnet: '10.244.1.0/24' }], [{ subnet: 'fd10::/64' }]] } });
     expect(conflist.plugins[1]).toEqual({ type: 'tscni-masq', nonMasqueradeCIDRs: ['10.244.0.0/16', 'fd10::/56'], lockFile: '/run/tscni/masq.lock' });
   });
+
+  // libcni 1.1 (containerd 1.6 and 1.7) runs a chain at cniVersion and cannot read
+  // 1.1.0 results: a 1.1.0 default left every pod of a kind cluster without a network.
+  test('cniVersion 1.0.0 by default, cniVersions up to 1.1.0 for runtimes that read them', () => {
+    const conflist = buildConflist({ podCidrs: ['10.244.1.0/24'], nonMasqueradeCidrs: [], stateDir: '/run/tscni' });
+    expect(conflist.cniVersion).toBe('1.0.0');
+    expect(conflist.cniVersions).toEqual(['0.3.1', '0.4.0', '1.0.0', '1.1.0']);
+    expect(conflist.plugins[0]).toMatchObject({ ipam: { type: 'tscni-host-local' } });
+    expect(conflist.plugins[0]!.ipam).not.toHaveProperty('dataDir');
+  });
+
+  test('cniVersion and the IPAM store as asked', () => {
+    const conflist = buildConflist({
+      podCidrs: ['10.244.1.0/24'],
+      nonMasqueradeCidrs: [],
+      stateDir: '/run/tscni',
+      cniVersion: '1.1.0',
+      ipamDataDir: '/run/tscni/ipam',
+    });
+    expect(conflist.cniVersion).toBe('1.1.0');
+    expect(conflist.plugins[0]).toMatchObject({ ipam: { dataDir: '/run/tscni/ipam' } });
+  });
 });
 
 describe('installPlugins', () => {

@@ -11,6 +11,8 @@ describe('parseOptions', () => {
       extraNonMasqueradeCidrs: [],
       cniConfDir: '/etc/cni/net.d',
       cniBinDir: '/opt/cni/bin',
+      cniVersion: '1.0.0',
+      ipamDataDir: undefined,
       installPlugins: false,
       stateDir: '/run/tscni',
       healthAddr: '0.0.0.0:9440',
@@ -34,6 +36,10 @@ describe('parseOptions', () => {
       installPlugins: true,
       cniConfDir: '/etc/y',
     });
+    expect(parseOptions([], { NODE_NAME: 'n', TSCNI_CNI_VERSION: '1.1.0', TSCNI_IPAM_DATA_DIR: '/run/tscni/ipam' })).toMatchObject({
+      cniVersion: '1.1.0',
+      ipamDataDir: '/run/tscni/ipam',
+    });
     const repeated = parseOptions(['--node-name', 'n', '--cluster-cidr', '10.1.0.0/16', '--cluster-cidr', '10.2.0.0/16'], env);
     expect(repeated).toMatchObject({ clusterCidrs: ['10.1.0.0/16', '10.2.0.0/16'] });
   });
@@ -44,6 +50,8 @@ describe('parseOptions', () => {
     [['--node-name', 'n', '--state-dir', 'run/tscni'], '--state-dir: "run/tscni" must be an absolute path'],
     [['--node-name', 'n', '--health-addr', 'localhost'], '--health-addr: "localhost" must be host:port'],
     [['--node-name', 'n', '--log-level', 'loud'], '--log-level: "loud" must be one of'],
+    [['--node-name', 'n', '--cni-version', '1.2.0'], '--cni-version: "1.2.0" must be one of 0.3.1, 0.4.0, 1.0.0, 1.1.0'],
+    [['--node-name', 'n', '--ipam-data-dir', 'ipam'], '--ipam-data-dir: "ipam" must be an absolute path'],
     [['--node-name', 'n', '--frobnicate'], "Unknown option '--frobnicate'"],
   ])('%j is refused: %s', (argv, message) => {
     expect(() => parseOptions(argv, {})).toThrow(message);
@@ -51,7 +59,7 @@ describe('parseOptions', () => {
 
   test('--help lists every flag with its environment twin', () => {
     expect(parseOptions(['--help'], {})).toBe('help');
-    for (const twin of ['NODE_NAME', 'KUBECONFIG', 'TSCNI_CLUSTER_CIDR', 'TSCNI_CNI_CONF_DIR', 'TSCNI_CNI_BIN_DIR', 'TSCNI_INSTALL_PLUGINS', 'TSCNI_STATE_DIR', 'TSCNI_HEALTH_ADDR']) {
+    for (const twin of ['NODE_NAME', 'KUBECONFIG', 'TSCNI_CLUSTER_CIDR', 'TSCNI_CNI_CONF_DIR', 'TSCNI_CNI_BIN_DIR', 'TSCNI_INSTALL_PLUGINS', 'TSCNI_STATE_DIR', 'TSCNI_HEALTH_ADDR', 'TSCNI_CNI_VERSION', 'TSCNI_IPAM_DATA_DIR']) {
       expect(usage()).toContain(twin);
     }
   });
