@@ -1,6 +1,7 @@
-import { CniError, ErrorCode, type CmdArgs, type PluginHandlers, type Result } from '@tscni/core';
+import { CniError, enableForwarding, ErrorCode, type CmdArgs, type PluginHandlers, type Result } from '@tscni/core';
 import { cidrsForPod } from './cidrs.js';
 import { parseMasqConfig } from './config.js';
+import { resolveOptions } from './options.js';
 import { ensureRuleSets, verifyRuleSets } from './sync.js';
 
 function requirePrevResult(args: CmdArgs): Result {
@@ -22,7 +23,13 @@ export const masqPlugin: PluginHandlers = {
   async add(args) {
     const result = requirePrevResult(args);
     const { nonMasqueradeCidrs, options } = parseMasqConfig(args.config);
-    await ensureRuleSets(cidrsForPod(nonMasqueradeCidrs, result), options);
+    const cidrs = cidrsForPod(nonMasqueradeCidrs, result);
+    // The pod's traffic leaves the node only if the node forwards it. (The
+    // rule sets alone are the library's: the agent keeps them from a
+    // container that may not write /proc/sys.)
+    const { runner, netns } = resolveOptions(options);
+    await enableForwarding(runner, [...cidrs.keys()], netns);
+    await ensureRuleSets(cidrs, options);
     return result;
   },
   async check(args) {

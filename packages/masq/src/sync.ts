@@ -1,4 +1,4 @@
-import { CniError, enableForwarding, ErrorCode, withFileLock } from '@tscni/core';
+import { CniError, ErrorCode, withFileLock } from '@tscni/core';
 import type { CidrsByFamily } from './cidrs.js';
 import { resolveOptions, type MasqOptions } from './options.js';
 import { selectBackend } from './rules/backend.js';
@@ -18,7 +18,6 @@ function ruleSets(cidrs: CidrsByFamily, chain: string): RuleSet[] {
 export async function ensureRuleSets(cidrs: CidrsByFamily, options?: MasqOptions): Promise<void> {
   const { chain, backend: kind, lockFile, runner, netns } = resolveOptions(options);
   if (cidrs.size === 0) return;
-  await enableForwarding(runner, [...cidrs.keys()], netns);
   const backend = await selectBackend(kind, runner, netns);
   const sets = ruleSets(cidrs, chain);
   // Nearly every ADD finds the node's set in place. Every change is one

@@ -84,7 +84,7 @@ export class NodeSync {
       return;
     }
     const families = [...new Set([4, ...desired.ownPodCidrs.map((cidr) => familyOf(cidr) ?? 4)])] as Array<4 | 6>;
-    await this.onChange('forwarding', families, () => this.deps.enableForwarding(families));
+    await this.onChange('forwarding', families, () => this.enableForwarding(families));
     const conflist = buildConflist({
       podCidrs: desired.ownPodCidrs,
       // The same set the masq rules hold, or the next ADD would put a different one back.
@@ -113,6 +113,22 @@ export class NodeSync {
     this.conflistFile.forget();
     delete this.last.nonMasquerade;
     delete this.last.forwarding;
+  }
+
+  /**
+   * Forwarding is the node's, and tscni-bridge (run by the runtime as root)
+   * turns it on at every ADD. The agent turns it on early where it can; in
+   * an unprivileged container /proc/sys is read-only, which is no reason to
+   * hold back the conflist: nothing is forwarded before a pod exists.
+   */
+  private async enableForwarding(families: Array<4 | 6>): Promise<void> {
+    try {
+      await this.deps.enableForwarding(families);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EROFS' && code !== 'EACCES') throw error;
+      this.deps.log.warn('IP forwarding is off and /proc/sys is read-only here: tscni-bridge turns it on at the first ADD', { families });
+    }
   }
 
   /** Runs `act` only when `value` differs from the one of the last pass that got through. */

@@ -1,6 +1,6 @@
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { IpRoute, silentLogger, type RunOptions, type RunResult, type Runner } from '@tscni/core';
+import { IpRoute, createLogger, silentLogger, type RunOptions, type RunResult, type Runner } from '@tscni/core';
 import { Sandbox } from '@tscni/core/testing';
 import { parseOptions, type AgentOptions } from '../../src/agent/options.js';
 import { NodeSync, type SyncDeps } from '../../src/agent/sync.js';
@@ -58,6 +58,22 @@ describe('NodeSync', () => {
     expect(masq).toEqual([['10.244.0.0/16']]);
     expect(forwarding).toEqual([[4]]);
     expect(await readdir(options.cniConfDir)).toEqual(['10-tscni.conflist']);
+  });
+
+  test('a read-only /proc/sys (an unprivileged agent container) holds back neither the pass nor the conflist', async () => {
+    const { deps, options } = await setup();
+    const warnings: string[] = [];
+    deps.log = createLogger({ sink: (line) => warnings.push(line), level: 'warn' });
+    deps.enableForwarding = () => Promise.reject(Object.assign(new Error("EROFS: read-only file system, open '/proc/sys/net/ipv4/ip_forward'"), { code: 'EROFS' }));
+    await new NodeSync(deps).sync(nodes, true);
+    expect(await readdir(options.cniConfDir)).toEqual(['10-tscni.conflist']);
+    expect(warnings.join('\n')).toContain('IP forwarding is off and /proc/sys is read-only here');
+  });
+
+  test('any other failure to turn forwarding on fails the pass', async () => {
+    const { deps } = await setup();
+    deps.enableForwarding = () => Promise.reject(Object.assign(new Error('EIO'), { code: 'EIO' }));
+    await expect(new NodeSync(deps).sync(nodes, true)).rejects.toThrow('EIO');
   });
 
   test('writes no conflist while its own Node has no podCIDR, but still routes to peers', async () => {
