@@ -76,8 +76,9 @@ describe('deploy/ manifests', () => {
 describe('deploy/Dockerfile', () => {
   const dockerfile = read('Dockerfile');
 
-  it('is a Node 24 slim image with the network tools', () => {
-    expect(dockerfile).toMatch(/^FROM node:24-[a-z]+-slim$/m);
+  it('is a Node 24 slim image with the network tools, its base a build argument', () => {
+    expect(dockerfile).toMatch(/^ARG BASE=node:24-[a-z]+-slim$/m);
+    expect(dockerfile).toMatch(/^FROM \$\{BASE\}$/m);
     for (const tool of ['iproute2', 'iptables', 'nftables']) expect(dockerfile).toContain(` ${tool}`);
   });
 
@@ -86,6 +87,12 @@ describe('deploy/Dockerfile', () => {
     for (const file of executables) expect(dockerfile).toContain(`dist/cni/bin/${file} `);
     expect(dockerfile).toContain('ln -s /usr/local/bin/node /opt/tscni/bin/tscni-node');
     expect(dockerfile).toContain('ENTRYPOINT ["/opt/tscni/bin/tscni-route-sync", "agent", "--install-plugins"]');
+  });
+
+  // docker's legacy builder reads only the context root's .dockerignore (not Dockerfile.dockerignore).
+  it('has a context of the bundles alone, from the .dockerignore at the repository root', () => {
+    const ignore = readFileSync(join(DEPLOY_DIR, '..', '.dockerignore'), 'utf8').split('\n').filter((line) => line && !line.startsWith('#'));
+    expect(ignore).toEqual(['*', '!dist/cni/bin/tscni', '!dist/cni/bin/tscni-*', 'dist/cni/bin/tscni-node']);
   });
 });
 

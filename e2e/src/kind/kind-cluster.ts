@@ -1,9 +1,8 @@
-import { execaRunner, runChecked } from '@tscni/core';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../paths.js';
-import type { Engine } from './tools.js';
+import type { KindSetup } from './setup.js';
 
 /** The image deploy/daemonset.yaml runs; the kind suite builds and loads it under this name. */
 export const IMAGE = 'tscni:dev';
@@ -11,37 +10,62 @@ export const DEPLOY_DIR = join(REPO_ROOT, 'deploy');
 export const KIND_CONFIG = join(DEPLOY_DIR, 'kind-config.yaml');
 export const DEMO_MANIFEST = join(DEPLOY_DIR, 'examples', 'demo-daemonset.yaml');
 
-/** A kind cluster driven through the kind CLI, kubectl and the container engine. */
+export interface KubeList<T> {
+  items: T[];
+}
+export interface KubeNode {
+  metadata: { name: string };
+  spec: { podCIDR?: string };
+  status: { addresses: Array<{ type: string; address: string }>; conditions: Array<{ type: string; status: string }> };
+}
+export interface KubePod {
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: { nodeName: string };
+  status: { podIP: string; phase: string };
+}
+
+export const internalIp = (node: KubeNode): string => node.status.addresses.find((a) => a.type === 'InternalIP')!.address;
+export const isReady = (node: KubeNode): boolean =>
+  node.status.conditions.some((condition) => condition.type === 'Ready' && condition.status === 'True');
+
+/** A kind cluster driven through the kind CLI, kubectl and the container engine of a KindSetup. */
 export class KindCluster {
+  readonly kubeconfig: string;
+
   constructor(
     readonly name: string,
-    readonly engine: Engine,
-  ) {}
-
-  /** kind reaches podman only when asked to. */
-  private get env(): Record<string, string | undefined> {
-    return { ...process.env, ...(this.engine === 'podman' ? { KIND_EXPERIMENTAL_PROVIDER: 'podman' } : {}) };
+    readonly setup: KindSetup,
+    dir: string,
+  ) {
+    this.kubeconfig = join(dir, 'kubeconfig');
   }
 
+  get engine() {
+    return this.setup.engine;
+  }
+
+  /** kind's own wait is off: the nodes stay NotReady until tscni runs. */
   async create(): Promise<void> {
-    await this.kind(['create', 'cluster', '--name', this.name, '--config', KIND_CONFIG, '--wait', '0s']);
+    const image = this.setup.nodeImage ? ['--image', this.setup.nodeImage] : [];
+    await this.kind(['create', 'cluster', '--name', this.name, '--config', KIND_CONFIG, '--kubeconfig', this.kubeconfig, '--wait', '0s', ...image]);
   }
 
   async delete(): Promise<void> {
-    await this.kind(['delete', 'cluster', '--name', this.name]);
+    await this.kind(['delete', 'cluster', '--name', this.name, '--kubeconfig', this.kubeconfig]);
   }
 
-  /** Builds the image from the repository root and loads it into every node. */
-  async loadImage(): Promise<void> {
-    await this.run(this.engine, ['build', '-f', join(DEPLOY_DIR, 'Dockerfile'), '-t', IMAGE, REPO_ROOT]);
-    if (this.engine === 'docker') {
-      await this.kind(['load', 'docker-image', IMAGE, '--name', this.name]);
+  /** Builds deploy/Dockerfile from the repository root, as a user does, and loads it into every node. */
+  async loadImage(tag = IMAGE): Promise<void> {
+    const base = this.setup.tscniBase ? ['--build-arg', `BASE=${this.setup.tscniBase}`] : [];
+    await this.engine.run(this.engine.kind, ['build', '-q', ...base, '-f', join(DEPLOY_DIR, 'Dockerfile'), '-t', tag, REPO_ROOT]);
+    if (this.engine.kind === 'docker') {
+      await this.kind(['load', 'docker-image', tag, '--name', this.name]);
       return;
     }
     // kind cannot read podman's store directly: go through an archive.
     const dir = await mkdtemp(join(tmpdir(), 'tscni-kind-'));
     try {
-      await this.run('podman', ['save', '--format', 'docker-archive', '-o', join(dir, 'image.tar'), IMAGE]);
+      await this.engine.run('podman', ['save', '--format', 'docker-archive', '-o', join(dir, 'image.tar'), tag]);
       await this.kind(['load', 'image-archive', join(dir, 'image.tar'), '--name', this.name]);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -49,44 +73,50 @@ export class KindCluster {
   }
 
   async kubectl(args: string[]): Promise<string> {
-    return (await this.run('kubectl', ['--context', `kind-${this.name}`, ...args])).stdout;
+    return (await this.engine.run(this.setup.kubectl, ['--kubeconfig', this.kubeconfig, ...args])).stdout;
+  }
+
+  /** kubectl apply of objects made in the test (through a file: the engine's clients take no stdin). */
+  async apply(...objects: object[]): Promise<void> {
+    const dir = await mkdtemp(join(tmpdir(), 'tscni-kind-'));
+    try {
+      const file = join(dir, 'objects.json');
+      await writeFile(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+      await this.kubectl(['apply', '-f', file]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   async kubectlJson<T>(args: string[]): Promise<T> {
     return JSON.parse(await this.kubectl([...args, '-o', 'json'])) as T;
   }
 
-  /**
-   * A command in the node's own network namespace: a throwaway busybox pod
-   * with hostNetwork (kind's node image has no ping).
-   */
+  /** A command on a node itself (its container): the node's own network namespace and tools. */
   async onNode(node: string, command: string[]): Promise<string> {
-    const overrides = { apiVersion: 'v1', spec: { hostNetwork: true, nodeName: node, tolerations: [{ operator: 'Exists' }] } };
-    const name = `${this.name}-on-node`;
-    const args = ['run', name, '--image=busybox:1.36', '--restart=Never', '--rm', '-i', '--quiet'];
-    return this.kubectl([...args, `--overrides=${JSON.stringify(overrides)}`, '--', ...command]);
+    return (await this.engine.run(this.engine.kind, ['exec', node, ...command])).stdout;
   }
 
-  /** Runs a container on the cluster's network: "outside" the cluster, as the internet is. */
+  /** Runs a container on the nodes' network: "outside" the cluster, as the internet is. */
   async runOutside(name: string, image: string, command: string[]): Promise<string> {
-    await this.run(this.engine, ['run', '-d', '--name', name, '--network', 'kind', image, ...command]);
-    return (await this.run(this.engine, ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name])).stdout.trim();
+    await this.engine.run(this.engine.kind, ['run', '-d', '--name', name, '--network', 'kind', image, ...command]);
+    return (await this.engine.run(this.engine.kind, ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name])).stdout.trim();
+  }
+
+  async execOutside(name: string, command: string[]): Promise<string> {
+    return (await this.engine.run(this.engine.kind, ['exec', name, ...command])).stdout;
   }
 
   async logsOf(container: string): Promise<string> {
-    const result = await this.run(this.engine, ['logs', container]);
+    const result = await this.engine.run(this.engine.kind, ['logs', container]);
     return result.stdout + result.stderr;
   }
 
   async removeContainer(name: string): Promise<void> {
-    await execaRunner.run(this.engine, ['rm', '-f', name]);
+    await this.engine.tryRun(this.engine.kind, ['rm', '-f', name]);
   }
 
   private kind(args: string[]) {
-    return this.run('kind', args);
-  }
-
-  private run(file: string, args: string[]) {
-    return runChecked(execaRunner, file, args, { env: this.env });
+    return this.engine.run(this.setup.kind, args);
   }
 }

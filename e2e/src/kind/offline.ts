@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../paths.js';
+
+/** The offline build of a kind cluster's parts (toolchain, Debian userlands, images): e2e/kind-offline/. */
+export const OFFLINE_DIR = join(REPO_ROOT, 'e2e', 'kind-offline');
+
+/** An image as a docker archive, and the name it loads under. */
+export interface ImageArchive {
+  archive: string;
+  ref: string;
+}
+
+export interface OfflineBuild {
+  /** kind, kubectl, ... built from the Go module proxy. */
+  bin: (name: string) => string;
+  nodeImage: ImageArchive;
+  /** The BASE of deploy/Dockerfile: Debian slim with the project's Node.js 24. */
+  tscniBase: ImageArchive;
+  /** Images the suites run outside the cluster too (busybox:1.36). */
+  testImages: string[];
+}
+
+/**
+ * Builds whatever the cache lacks (cold: about 20 minutes on 2 cores, most
+ * of it Kubernetes; warm: seconds) and says where it all is. The scripts'
+ * progress goes to this process's stderr as they run.
+ */
+export async function buildOffline(): Promise<OfflineBuild> {
+  const toolchain = await script('toolchain.sh');
+  const [images] = await script('images.sh');
+  const [nodeImage] = await script('node-image.sh');
+  const bin = (name: string): string => {
+    const dir = toolchain.find((dir) => dir.includes(`/${name === 'kubectl' ? 'kubernetes' : name}-`));
+    if (!dir) throw new Error(`the offline toolchain has no ${name}`);
+    return join(dir, 'bin', name);
+  };
+  return {
+    bin,
+    nodeImage: { archive: join(nodeImage!, 'node-image.tar'), ref: (await readFile(join(nodeImage!, 'ref'), 'utf8')).trim() },
+    tscniBase: { archive: join(images!, 'base.tar'), ref: (await readFile(join(images!, 'base.ref'), 'utf8')).trim() },
+    testImages: (await readdir(join(images!, 'test'))).map((file) => join(images!, 'test', file)),
+  };
+}
+
+/** Runs one build script; resolves its stdout's lines (the directories it built or found). */
+function script(name: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [join(OFFLINE_DIR, name)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(stdout.split('\n').filter(Boolean)) : reject(new Error(`e2e/kind-offline/${name} failed (exit ${code})`)),
+    );
+  });
+}

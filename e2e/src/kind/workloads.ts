@@ -1,0 +1,66 @@
+/**
+ * The objects the kind suite adds to the seed's demo DaemonSet: a web
+ * server on every worker behind a ClusterIP and a NodePort Service (its log
+ * names each client's address), and a Deployment to scale.
+ */
+const BUSYBOX = 'busybox:1.36';
+
+/** busybox httpd answering its pod's name, logging every client's address (-vv) to stderr. */
+const webContainer = {
+  name: 'web',
+  image: BUSYBOX,
+  command: ['sh', '-c', 'mkdir -p /www && hostname >/www/index.html && exec httpd -f -vv -p 8080 -h /www'],
+  ports: [{ containerPort: 8080 }],
+};
+
+export const WEB_PORT = 8080;
+
+export const web = {
+  apiVersion: 'apps/v1',
+  kind: 'DaemonSet',
+  metadata: { name: 'web', namespace: 'default' },
+  spec: {
+    selector: { matchLabels: { app: 'web' } },
+    template: { metadata: { labels: { app: 'web' } }, spec: { containers: [webContainer] } },
+  },
+};
+
+export const webService = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'web', namespace: 'default' },
+  spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: WEB_PORT }] },
+};
+
+export const webNodePort = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'web-nodeport', namespace: 'default' },
+  spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, targetPort: WEB_PORT }] },
+};
+
+export function scaleDeployment(replicas: number): object {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'scale', namespace: 'default' },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'scale' } },
+      template: {
+        metadata: { labels: { app: 'scale' } },
+        spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'sleep', image: BUSYBOX, command: ['sleep', '3600'] }] },
+      },
+    },
+  };
+}
+
+/** A pod pinned to one node, to see that the node still gives new pods addresses. */
+export function pinnedPod(name: string, node: string): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', labels: { app: 'pinned' } },
+    spec: { nodeName: node, terminationGracePeriodSeconds: 0, containers: [{ name: 'sleep', image: BUSYBOX, command: ['sleep', '3600'] }] },
+  };
+}
