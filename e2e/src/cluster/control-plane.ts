@@ -1,8 +1,6 @@
 import type { Sandbox } from '@tscni/core/testing';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 // The list/watch API server of route-sync's tests: the same protocol the agent's informer speaks.
-import { FakeApiServer, kubeNode } from '@tscni/route-sync/testing';
+import { FakeApiServer, kubeNode, writeKubeconfig } from '@tscni/route-sync/testing';
 import type { ClusterNode } from './netns-cluster.js';
 
 export const API_PORT = 6443;
@@ -20,20 +18,3 @@ export async function startControlPlane(sandbox: Sandbox, nodes: ClusterNode[]):
   return writeKubeconfig(dir, `http://${controlPlane.ip}:${API_PORT}`);
 }
 
-async function writeKubeconfig(dir: string, server: string): Promise<string> {
-  const path = join(dir, 'kubeconfig');
-  // @kubernetes/client-node speaks plain http only with TLS verification off.
-  const lines = [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    `- name: local\n  cluster:\n    server: ${server}\n    insecure-skip-tls-verify: true`,
-    'users:',
-    '- name: agent\n  user:\n    token: local',
-    'contexts:',
-    '- name: local\n  context:\n    cluster: local\n    user: agent',
-    'current-context: local',
-  ];
-  await writeFile(path, lines.join('\n') + '\n');
-  return path;
-}

@@ -48,6 +48,10 @@ export function buildConflist(input: ConflistInput): NetConfList {
         bridge: 'cni0',
         isGateway: true,
         isDefaultGateway: true,
+        // A runtime passes runtimeConfig.ips (a requested address, as podman's
+        // --ip and nerdctl's --ip do) only to a plugin that declares it; the
+        // bridge hands it to tscni-host-local. Kubelet asks for none.
+        capabilities: { ips: true },
         ipam,
       },
       { type: 'tscni-masq', nonMasqueradeCIDRs: [...input.nonMasqueradeCidrs], lockFile: masqLockFile(input.stateDir) },

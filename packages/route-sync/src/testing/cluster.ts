@@ -56,16 +56,19 @@ export async function makeSegment(sandbox: Sandbox): Promise<{ api: TestNamespac
   return { api, nodes };
 }
 
-export async function writeKubeconfig(dir: string): Promise<string> {
+/**
+ * A kubeconfig for the agent at `server` (the seed segment's API server by
+ * default). client-node only speaks plain http when TLS verification is off.
+ */
+export async function writeKubeconfig(dir: string, server = `http://${API_IP}:${API_PORT}`): Promise<string> {
   const path = join(dir, 'kubeconfig');
-  // client-node only speaks plain http when TLS verification is off.
   await writeFile(
     path,
     [
       'apiVersion: v1',
       'kind: Config',
       'clusters:',
-      `- name: test\n  cluster:\n    server: http://${API_IP}:${API_PORT}\n    insecure-skip-tls-verify: true`,
+      `- name: test\n  cluster:\n    server: ${server}\n    insecure-skip-tls-verify: true`,
       'users:',
       '- name: test\n  user:\n    token: test',
       'contexts:',
@@ -77,8 +80,11 @@ export async function writeKubeconfig(dir: string): Promise<string> {
   return path;
 }
 
+/** The seed scenario's cluster CIDR: every SEED podCidr is inside it. */
+export const SEED_CLUSTER_CIDR = '10.244.0.0/16';
+
 /** Runs the built agent inside the node's namespace, its logs appended to node.logFile. */
-export async function startAgent(node: TestNode, kubeconfig: string, extraArgs: string[] = []): Promise<void> {
+export async function startAgent(node: TestNode, kubeconfig: string, extraArgs: string[] = [], clusterCidr = SEED_CLUSTER_CIDR): Promise<void> {
   const log = await open(node.logFile, 'a');
   node.agent = spawn(
     'ip',
@@ -86,7 +92,7 @@ export async function startAgent(node: TestNode, kubeconfig: string, extraArgs: 
       'netns', 'exec', node.ns.name, binary('tscni-route-sync'), 'agent',
       '--node-name', node.name,
       '--kubeconfig', kubeconfig,
-      '--cluster-cidr', '10.244.0.0/16',
+      '--cluster-cidr', clusterCidr,
       '--cni-conf-dir', node.confDir,
       '--state-dir', node.stateDir,
       '--health-addr', '127.0.0.1:9440',

@@ -88,7 +88,10 @@ describe('the agent in three nodes on one segment', () => {
       cniVersions: ['0.3.1', '0.4.0', '1.0.0', '1.1.0'],
       name: 'tscni',
       plugins: [
-        { type: 'tscni-bridge', bridge: 'cni0', isGateway: true, isDefaultGateway: true, ipam: { type: 'tscni-host-local', ranges: [[{ subnet: '10.244.2.0/24' }]] } },
+        {
+          type: 'tscni-bridge', bridge: 'cni0', isGateway: true, isDefaultGateway: true, capabilities: { ips: true },
+          ipam: { type: 'tscni-host-local', ranges: [[{ subnet: '10.244.2.0/24' }]] },
+        },
         { type: 'tscni-masq', nonMasqueradeCIDRs: ['10.244.0.0/16'], lockFile: join(worker().stateDir, 'masq.lock') },
         { type: 'tscni-route-sync', stateDir: worker().stateDir },
       ],

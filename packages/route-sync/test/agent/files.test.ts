@@ -37,6 +37,14 @@ describe('buildConflist', () => {
     expect(conflist.plugins[1]).toEqual({ type: 'tscni-masq', nonMasqueradeCIDRs: ['10.244.0.0/16', 'fd10::/56'], lockFile: '/run/tscni/masq.lock' });
   });
 
+  // Runtimes pass runtimeConfig only for declared capabilities: without `ips`,
+  // podman's --ip (a requested address) would never reach tscni-host-local.
+  test('the bridge declares the ips capability, which tscni-host-local serves', () => {
+    const conflist = buildConflist({ podCidrs: ['10.244.1.0/24'], nonMasqueradeCidrs: [], stateDir: '/run/tscni' });
+    expect(conflist.plugins[0]).toMatchObject({ type: 'tscni-bridge', capabilities: { ips: true } });
+    expect(conflist.plugins.slice(1).map((plugin) => plugin.capabilities)).toEqual([undefined, undefined]);
+  });
+
   // libcni 1.1 (containerd 1.6 and 1.7) runs a chain at cniVersion and cannot read
   // 1.1.0 results: a 1.1.0 default left every pod of a kind cluster without a network.
   test('cniVersion 1.0.0 by default, cniVersions up to 1.1.0 for runtimes that read them', () => {
