@@ -1,5 +1,7 @@
+import type { NetConfList } from '@tscni/core';
 import { binary, Sandbox, type TestNamespace } from '@tscni/core/testing';
 import { join } from 'node:path';
+import { agentNetwork } from '../../src/runtimes/agent-network.js';
 import { busyboxRootfsArchive } from '../../src/runtimes/busybox-image.js';
 import { command, installed } from '../../src/runtimes/command.js';
 import { Containerd, CTR_NAMESPACE, type CtrRun } from '../../src/runtimes/containerd.js';
@@ -25,29 +27,28 @@ interface NetworkUnderTest {
   leaksOnDelWithoutNetns: boolean;
   /** Our executables ctr must find in its plugin directory (it finds the reference ones in /usr/lib/cni). */
   tscniExecutables: string[];
-  conflist: (dataDir: string, lockDir: string) => object;
+  /** Its conflist and the IPAM store that conflist names. */
+  setUp: (sandbox: Sandbox, node: TestNamespace, dir: string) => Promise<NetworkFiles>;
+}
+
+interface NetworkFiles {
+  conflist: NetConfList;
+  dataDir: string;
 }
 
 const tscniNetwork: NetworkUnderTest = {
-  name: 'tscni-ctr',
-  bridge: 'tscni0',
+  name: 'tscni',
+  bridge: 'cni0',
   subnet: '10.89.10.0/24',
   masqueradesPerPod: false,
   leaksOnDelWithoutNetns: false,
-  tscniExecutables: ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-node'],
-  conflist: (dataDir, lockDir) => ({
-    cniVersion: '1.0.0',
-    name: 'tscni-ctr',
-    plugins: [
-      {
-        type: 'tscni-bridge',
-        bridge: 'tscni0',
-        isGateway: true,
-        ipam: { type: 'tscni-host-local', ranges: [[{ subnet: '10.89.10.0/24' }]], routes: [{ dst: '0.0.0.0/0' }], dataDir },
-      },
-      { type: 'tscni-masq', lockFile: join(lockDir, 'masq.lock') },
-    ],
-  }),
+  tscniExecutables: ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-route-sync', 'tscni-node'],
+  // Not a hand-written list: the one the node agent writes for a node with this podCIDR.
+  // The node has no address of its own; a lone node's InternalIP routes nothing.
+  setUp: async (sandbox, node) => {
+    const agent = await agentNetwork(sandbox, node, { name: 'ctr-node', internalIp: '192.0.2.10', podCidr: '10.89.10.0/24', clusterCidr: '10.89.0.0/16' });
+    return { conflist: agent.conflist, dataDir: agent.ipamDataDir };
+  },
 };
 
 const referenceNetwork: NetworkUnderTest = {
@@ -57,19 +58,23 @@ const referenceNetwork: NetworkUnderTest = {
   masqueradesPerPod: true,
   leaksOnDelWithoutNetns: true,
   tscniExecutables: [],
-  conflist: (dataDir) => ({
-    cniVersion: '1.0.0',
-    name: 'reference-ctr',
-    plugins: [
-      {
-        type: 'bridge',
-        bridge: 'ref0',
-        isGateway: true,
-        ipMasq: true,
-        ipam: { type: 'host-local', ranges: [[{ subnet: '10.89.20.0/24' }]], routes: [{ dst: '0.0.0.0/0' }], dataDir },
-      },
-    ],
-  }),
+  setUp: async (_sandbox, _node, dir) => {
+    const dataDir = join(dir, 'ipam-reference-ctr');
+    const conflist = {
+      cniVersion: '1.0.0',
+      name: 'reference-ctr',
+      plugins: [
+        {
+          type: 'bridge',
+          bridge: 'ref0',
+          isGateway: true,
+          ipMasq: true,
+          ipam: { type: 'host-local', ranges: [[{ subnet: '10.89.20.0/24' }]], routes: [{ dst: '0.0.0.0/0' }], dataDir },
+        },
+      ],
+    };
+    return { conflist, dataDir };
+  },
 };
 
 const describeCtr = unavailable ? describe.skip : describe;
@@ -79,10 +84,12 @@ describeCtr(`containerd 1.6, ctr run --cni${unavailable ? ` (skipped: ${unavaila
   let node: TestNamespace;
   let dir: string;
   let containerd: Containerd | undefined;
+  const files = new Map<string, NetworkFiles>();
 
   beforeAll(async () => {
     node = await sandbox.namespace('node');
     dir = await sandbox.dir();
+    for (const network of [tscniNetwork, referenceNetwork]) files.set(network.name, await network.setUp(sandbox, node, dir));
     // podman turns the rootfs into an image archive ctr can import.
     const podman = await Podman.create({ dir: join(dir, 'podman'), node, rootfsArchive: await busyboxRootfsArchive(dir) });
     const archive = join(dir, 'busybox.tar');
@@ -99,8 +106,21 @@ describeCtr(`containerd 1.6, ctr run --cni${unavailable ? ` (skipped: ${unavaila
     }
   });
 
+  // ctr 1.6's libcni (1.1) cannot read a 1.1.0 result: a 1.1.0 list gives no container a network.
+  it('runs the conflist the node agent wrote: cniVersion 1.0.0, the tscni plugins on cni0', () => {
+    expect(files.get(tscniNetwork.name)!.conflist).toMatchObject({
+      cniVersion: '1.0.0',
+      name: tscniNetwork.name,
+      plugins: [
+        { type: 'tscni-bridge', bridge: tscniNetwork.bridge, ipam: { type: 'tscni-host-local', ranges: [[{ subnet: tscniNetwork.subnet }]] } },
+        { type: 'tscni-masq' },
+        { type: 'tscni-route-sync' },
+      ],
+    });
+  });
+
   describe.each([tscniNetwork, referenceNetwork])('with $name', (network) => {
-    let files: CtrCniFiles | undefined;
+    let ctrFiles: CtrCniFiles | undefined;
     let dataDir: string;
     const container = `${network.name}-c1`;
     let address = '';
@@ -108,15 +128,16 @@ describeCtr(`containerd 1.6, ctr run --cni${unavailable ? ` (skipped: ${unavaila
     const query = () => ({ dataDir, network: network.name, bridge: network.bridge, mentions: [`${CTR_NAMESPACE}-${container}`, address] });
 
     beforeAll(async () => {
-      dataDir = join(dir, `ipam-${network.name}`);
-      files = await CtrCniFiles.install(network.conflist(dataDir, dir), network.tscniExecutables.map((name) => binary(name)));
+      const networkFiles = files.get(network.name)!;
+      dataDir = networkFiles.dataDir;
+      ctrFiles = await CtrCniFiles.install(networkFiles.conflist, network.tscniExecutables.map((name) => binary(name)));
     });
     afterAll(async () => {
       try {
         // After a failed test the container may still run: let ctr DEL it while the plugins are still installed.
         await run?.finish().catch(() => undefined);
       } finally {
-        await files?.remove();
+        await ctrFiles?.remove();
       }
     });
 

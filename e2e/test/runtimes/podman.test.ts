@@ -1,6 +1,8 @@
+import type { NetConfList } from '@tscni/core';
 import { BIN_DIR, echoSourceSeenBy, REFERENCE_BIN_DIR, Sandbox, type TestNamespace } from '@tscni/core/testing';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { agentNetwork } from '../../src/runtimes/agent-network.js';
 import { busyboxRootfsArchive } from '../../src/runtimes/busybox-image.js';
 import { installed } from '../../src/runtimes/command.js';
 import { leftovers } from '../../src/runtimes/leftovers.js';
@@ -15,48 +17,56 @@ interface NetworkUnderTest {
   bridge: string;
   /** The first three octets of its /24. */
   prefix: string;
-  conflist: (dataDir: string, lockDir: string) => object;
+  /** Its conflist and the IPAM store that conflist names. */
+  setUp: (node: NodeUnderTest) => Promise<NetworkFiles>;
+}
+
+interface NodeUnderTest {
+  sandbox: Sandbox;
+  ns: TestNamespace;
+  /** The node's address on its uplink. */
+  address: string;
+  dir: string;
+}
+
+interface NetworkFiles {
+  conflist: NetConfList;
+  dataDir: string;
 }
 
 const tscniNetwork: NetworkUnderTest = {
-  name: 'tscni-net',
-  bridge: 'tscni0',
+  name: 'tscni',
+  bridge: 'cni0',
   prefix: '10.88.10',
-  // podman 4.3's libcni speaks up to 1.0.0.
-  conflist: (dataDir, lockDir) => ({
-    cniVersion: '1.0.0',
-    name: 'tscni-net',
-    plugins: [
-      {
-        type: 'tscni-bridge',
-        bridge: 'tscni0',
-        isGateway: true,
-        capabilities: { ips: true },
-        ipam: { type: 'tscni-host-local', ranges: [[{ subnet: '10.88.10.0/24' }]], routes: [{ dst: '0.0.0.0/0' }], dataDir },
-      },
-      { type: 'tscni-masq', lockFile: join(lockDir, 'masq.lock') },
-    ],
-  }),
+  // Not a hand-written list: the one the node agent writes for a node with this podCIDR.
+  setUp: async ({ sandbox, ns, address }) => {
+    const agent = await agentNetwork(sandbox, ns, { name: 'podman-node', internalIp: address, podCidr: '10.88.10.0/24', clusterCidr: '10.88.0.0/16' });
+    return { conflist: agent.conflist, dataDir: agent.ipamDataDir };
+  },
 };
 
 const referenceNetwork: NetworkUnderTest = {
   name: 'reference-net',
   bridge: 'ref0',
   prefix: '10.88.20',
-  conflist: (dataDir) => ({
-    cniVersion: '1.0.0',
-    name: 'reference-net',
-    plugins: [
-      {
-        type: 'bridge',
-        bridge: 'ref0',
-        isGateway: true,
-        ipMasq: true,
-        capabilities: { ips: true },
-        ipam: { type: 'host-local', ranges: [[{ subnet: '10.88.20.0/24' }]], routes: [{ dst: '0.0.0.0/0' }], dataDir },
-      },
-    ],
-  }),
+  setUp: async ({ dir }) => {
+    const dataDir = join(dir, 'ipam');
+    const conflist = {
+      cniVersion: '1.0.0',
+      name: 'reference-net',
+      plugins: [
+        {
+          type: 'bridge',
+          bridge: 'ref0',
+          isGateway: true,
+          ipMasq: true,
+          capabilities: { ips: true },
+          ipam: { type: 'host-local', ranges: [[{ subnet: '10.88.20.0/24' }]], routes: [{ dst: '0.0.0.0/0' }], dataDir },
+        },
+      ],
+    };
+    return { conflist, dataDir };
+  },
 };
 
 const describePodman = podmanMissing ? describe.skip : describe;
@@ -67,18 +77,19 @@ describePodman(`podman ${podmanMissing ? '(skipped: podman or runc is not instal
   let outside: TestNamespace;
   let uplink: Uplink;
   let podman: Podman | undefined;
-  let dataDir: string;
+  const files = new Map<string, NetworkFiles>();
 
   beforeAll(async () => {
     node = await sandbox.namespace('node');
     outside = await sandbox.namespace('outside');
     uplink = await connectOutside(sandbox, node, outside);
     const dir = await sandbox.dir();
-    dataDir = join(dir, 'ipam');
     const configDir = join(dir, 'net.d');
     await mkdir(configDir);
     for (const network of [tscniNetwork, referenceNetwork]) {
-      await writeFile(join(configDir, `${network.name}.conflist`), JSON.stringify(network.conflist(dataDir, dir)));
+      const networkFiles = await network.setUp({ sandbox, ns: node, address: uplink.nodeAddress, dir });
+      files.set(network.name, networkFiles);
+      await writeFile(join(configDir, `${network.name}.conflist`), JSON.stringify(networkFiles.conflist));
     }
     podman = await Podman.create({
       dir,
@@ -94,6 +105,19 @@ describePodman(`podman ${podmanMissing ? '(skipped: podman or runc is not instal
     } finally {
       await sandbox.cleanup();
     }
+  });
+
+  // podman 4.3's libcni (1.1) cannot read a 1.1.0 result: a 1.1.0 list gives no container a network.
+  it('runs the conflist the node agent wrote: cniVersion 1.0.0, the tscni plugins on cni0', () => {
+    expect(files.get(tscniNetwork.name)!.conflist).toMatchObject({
+      cniVersion: '1.0.0',
+      name: tscniNetwork.name,
+      plugins: [
+        { type: 'tscni-bridge', bridge: tscniNetwork.bridge, capabilities: { ips: true }, ipam: { type: 'tscni-host-local', ranges: [[{ subnet: '10.88.10.0/24' }]] } },
+        { type: 'tscni-masq' },
+        { type: 'tscni-route-sync' },
+      ],
+    });
   });
 
   describe.each([tscniNetwork, referenceNetwork])('on $name', (network) => {
@@ -129,6 +153,7 @@ describePodman(`podman ${podmanMissing ? '(skipped: podman or runc is not instal
 
     it('podman rm leaves no address file, bridge port or rule', async () => {
       await podman!.run(['rm', '--force', '--time', '0', ...containers]);
+      const { dataDir } = files.get(network.name)!;
       expect(await leftovers(node, { dataDir, network: network.name, bridge: network.bridge, mentions: [...containers, ...addresses] })).toEqual({
         addressFiles: [],
         bridgePorts: [],
