@@ -5,6 +5,8 @@ export interface HealthStatus {
   synced: boolean;
   /** The last sync failed with this message. */
   lastError: string | undefined;
+  /** The last Node list or watch failed with this (a 403 names the RBAC it lacks). */
+  apiError?: string | undefined;
 }
 
 /**

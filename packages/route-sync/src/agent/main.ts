@@ -58,7 +58,7 @@ async function runUntilSignal(options: AgentOptions, log: Logger): Promise<void>
     return true;
   }, log);
   const watch: NodeWatch = new NodeWatch(kubeConfig, () => loop.schedule(), log);
-  const server = options.healthAddr ? await serveHealth(options.healthAddr, () => loop.health) : undefined;
+  const server = options.healthAddr ? await serveHealth(options.healthAddr, () => ({ ...loop.health, apiError: watch.lastError })) : undefined;
   log.info('agent started', { server: kubeConfig.getCurrentCluster()?.server, health: options.healthAddr });
   await watch.start();
   await stopRequested;

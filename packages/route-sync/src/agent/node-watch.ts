@@ -17,6 +17,8 @@ export class NodeWatch {
   private stopped = false;
   /** True once a list has succeeded: before that, the node set is unknown, not empty. */
   synced = false;
+  /** Why the last list or watch failed; cleared when one gets through. */
+  lastError: string | undefined;
 
   constructor(
     kubeConfig: KubeConfig,
@@ -28,6 +30,7 @@ export class NodeWatch {
       const list = await api.listNode();
       this.log.debug('listed nodes', { count: list.items.length, resourceVersion: list.metadata?.resourceVersion });
       this.synced = true;
+      this.lastError = undefined;
       this.retryMs = FIRST_RETRY_MS;
       // The informer fills its cache right after this resolves; a timer runs after that.
       setTimeout(this.onChange, 0);
@@ -59,11 +62,28 @@ export class NodeWatch {
     if (this.stopped) return;
     const delay = this.retryMs;
     this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
-    this.log.warn('node watch failed; retrying', { error: String((error as Error)?.message ?? error), retryInMs: delay });
+    this.lastError = describeApiError(error);
+    const fields = { error: this.lastError, retryInMs: delay };
+    // Refused credentials do not fix themselves: an error, not a warning.
+    if (/^(forbidden|unauthorized):/.test(this.lastError)) this.log.error('node watch refused; retrying', fields);
+    else this.log.warn('node watch failed; retrying', fields);
     this.retryTimer = setTimeout(() => {
       this.informer.start().catch((startError: unknown) => this.retry(startError));
     }, delay);
   }
+}
+
+/**
+ * What a person needs from a failed list or watch. A refusal names what
+ * to fix: the agent only reads Node objects, so 403 means its RBAC is
+ * missing (deploy/rbac.yaml binds get, list and watch on nodes).
+ */
+export function describeApiError(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  const message = String((error as Error)?.message ?? error);
+  if (code === 403) return `forbidden: the API server refused to list or watch nodes (RBAC: this agent's ServiceAccount needs get, list and watch on nodes, as deploy/rbac.yaml binds): ${message}`;
+  if (code === 401) return `unauthorized: the API server did not accept the agent's credentials: ${message}`;
+  return message;
 }
 
 /** A kubeconfig file when named, the pod's service account inside a pod, else the usual defaults. */
