@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../paths.js';
@@ -28,19 +29,24 @@ export interface OfflineBuild {
  * progress goes to this process's stderr as they run.
  */
 export async function buildOffline(): Promise<OfflineBuild> {
-  const toolchain = await script('toolchain.sh');
+  const bin = await buildToolchain();
   const [images] = await script('images.sh');
   const [nodeImage] = await script('node-image.sh');
-  const bin = (name: string): string => {
-    const dir = toolchain.find((dir) => dir.includes(`/${name === 'kubectl' ? 'kubernetes' : name}-`));
-    if (!dir) throw new Error(`the offline toolchain has no ${name}`);
-    return join(dir, 'bin', name);
-  };
   return {
     bin,
     nodeImage: { archive: join(nodeImage!, 'node-image.tar'), ref: (await readFile(join(nodeImage!, 'ref'), 'utf8')).trim() },
     tscniBase: { archive: join(images!, 'base.tar'), ref: (await readFile(join(images!, 'base.ref'), 'utf8')).trim() },
     testImages: (await readdir(join(images!, 'test'))).map((file) => join(images!, 'test', file)),
+  };
+}
+
+/** Only the Go toolchain (a bare control plane needs no images): a program's path by its name. */
+export async function buildToolchain(): Promise<(name: string) => string> {
+  const dirs = await script('toolchain.sh');
+  return (name) => {
+    const dir = dirs.find((dir) => existsSync(join(dir, 'bin', name)));
+    if (!dir) throw new Error(`the offline toolchain has no ${name}`);
+    return join(dir, 'bin', name);
   };
 }
 
