@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execIn, type Sandbox, type TestNamespace } from '@tscni/core/testing';
@@ -9,8 +9,11 @@ import { spread, type Table } from './format.js';
 import type { BenchOptions } from './options.js';
 import { summarize, type Summary } from './stats.js';
 import {
-  FakeApiServer, kubeNode, API_PORT, SEED, makeSegment, writeKubeconfig, type TestNode,
+  FakeApiServer, kubeNode, API_IP, API_PORT, SEED, makeSegment, writeKubeconfig, type TestNode,
 } from '@tscni/route-sync/testing';
+import { DEPLOY_DIR } from '../src/kind/kind-cluster.js';
+import { buildToolchain } from '../src/kind/offline.js';
+import { RealControlPlane } from '../src/real-api/control-plane.js';
 
 /**
  * The node's routes of route-sync's protocol as the kernel announces them
@@ -116,6 +119,20 @@ export interface RouteSyncResults {
   amid: number;
   oneAdd: Summary;
   oneDelete: Summary;
+  realApi: RealApiResult;
+}
+
+/** One burst through a real kube-apiserver and etcd, and what it cost the agent. */
+export interface RealApiResult {
+  nodes: number;
+  /** From the first create sent to the last route in the kernel. */
+  addMs: number;
+  /** How long kubectl took to create them all: the API's share of addMs. */
+  createMs: number;
+  /** From the collection delete sent to the last route gone. */
+  delMs: number;
+  agentPeakRssMb: number;
+  agentCpuMs: number;
 }
 
 /**
@@ -156,12 +173,73 @@ export async function measureRouteSync(sandbox: Sandbox, options: BenchOptions):
       }
       bursts.push({ nodes: size, add: summarize(times.add), del: summarize(times.del) });
     }
-    return { bursts, amid: largest, oneAdd: summarize(amid.add), oneDelete: summarize(amid.del) };
+    const fake = { bursts, amid: largest, oneAdd: summarize(amid.add), oneDelete: summarize(amid.del) };
+    agent.kill('SIGTERM');
+    watch.child.kill();
+    await server.kill();
+    // The same segment and node, the real API server where the fake one was.
+    return { ...fake, realApi: await measureRealApi(sandbox, api, node, largest) };
   } finally {
     agent?.kill('SIGTERM');
     watch?.child.kill();
     await server.kill();
   }
+}
+
+/**
+ * The largest burst again, through a real etcd and kube-apiserver (the
+ * offline toolchain; its first build takes about 17 minutes), the agent
+ * authenticated by deploy/rbac.yaml's ServiceAccount.
+ */
+async function measureRealApi(sandbox: Sandbox, api: TestNamespace, node: TestNode, size: number): Promise<RealApiResult> {
+  const bin = await buildToolchain();
+  const dir = await sandbox.dir();
+  const plane = await RealControlPlane.start(bin, api, API_IP, dir);
+  let agent: ChildProcess | undefined;
+  let watch: RouteWatch | undefined;
+  try {
+    await plane.kubectl(['apply', '-f', join(DEPLOY_DIR, 'rbac.yaml')]);
+    const nodeList = async (name: string, members: Array<{ name: string; ip: string; podCidr: string }>) => {
+      const file = join(dir, `${name}.json`);
+      const items = members.map((m) => ({ apiVersion: 'v1', kind: 'Node', ...kubeNode(m.name, [m.ip], [m.podCidr]), metadata: { name: m.name, labels: { bench: name } } }));
+      await writeFile(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+      return file;
+    };
+    // A Node's status is kept on create (kubelet registers that way): one request per Node.
+    await plane.kubectl(['create', '-f', await nodeList('seed', [...SEED])]);
+    watch = await RouteWatch.start(node.ns);
+    await mkdir(join(dir, 'bin'));
+    agent = await startAgent(node, await plane.serviceAccountKubeconfig('kube-system', 'tscni', join(dir, 'agent.kubeconfig')), join(dir, 'bin'));
+    await watch.until(SEED.slice(1).map((seed) => seed.podCidr), true);
+
+    const peers = Array.from({ length: size }, (_, i) => peer(i));
+    const file = await nodeList('burst', peers);
+    const start = performance.now();
+    const added = watch.until(peers.map((p) => p.podCidr), true, 600_000);
+    await plane.kubectl(['create', '-f', file]);
+    const createMs = performance.now() - start;
+    const addMs = (await added) - start;
+    const deleteStart = performance.now();
+    const deleted = watch.until(peers.map((p) => p.podCidr), false, 600_000);
+    await plane.kubectl(['delete', 'nodes', '-l', 'bench=burst', '--wait=false']);
+    const delMs = (await deleted) - deleteStart;
+    const usage = await processUsage(agent.pid!);
+    return { nodes: size, addMs, createMs, delMs, ...usage };
+  } finally {
+    agent?.kill('SIGTERM');
+    watch?.child.kill();
+    await plane.stop();
+  }
+}
+
+/** A live process's peak resident memory and CPU time so far (`ip netns exec` execs the agent: same pid). */
+async function processUsage(pid: number): Promise<{ agentPeakRssMb: number; agentCpuMs: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  // Fields 14 and 15 of stat (utime, stime) in clock ticks, 100 a second on Linux; the name field may hold spaces.
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return { agentPeakRssMb: Math.round(peakKb / 1024), agentCpuMs: ticks * 10 };
 }
 
 /** One Node added, then deleted, while `size` others are in the API and the kernel. */
@@ -181,7 +259,12 @@ export function routeSyncTable(results: RouteSyncResults): Table {
     rows: [
       ...results.bursts.map((b) => [`burst of ${b.nodes} Nodes added, then deleted`, spread(b.add), spread(b.del), b.nodes === 5000 ? '<= 1000' : '']),
       [`one Node amid ${results.amid}`, spread(results.oneAdd), spread(results.oneDelete), '<= 50'],
+      [`burst of ${results.realApi.nodes} Nodes, real kube-apiserver + etcd`, results.realApi.addMs.toFixed(0), results.realApi.delMs.toFixed(0), ''],
     ],
-    notes: ['changes sent to the fake API server at once; times end when `ip monitor` reports the last route'],
+    notes: [
+      'changes sent to the fake API server at once; times end when `ip monitor` reports the last route',
+      `real API server: kubectl create of the ${results.realApi.nodes} Nodes (one request each) took ${results.realApi.createMs.toFixed(0)} ms of the routes-in time; ` +
+        `the agent's peak RSS ${results.realApi.agentPeakRssMb} MB, CPU ${results.realApi.agentCpuMs} ms from its start through the burst and its deletion`,
+    ],
   };
 }
