@@ -36,6 +36,16 @@ describeReal(`the agent against a real kube-apiserver${choice.usable ? '' : ` (s
   const expected = (self: string, seeds: ReadonlyArray<{ name: string; ip: string; podCidr: string }>) =>
     Object.fromEntries(seeds.filter((seed) => seed.name !== self).map((seed) => [seed.podCidr, seed.ip]));
 
+  /** Every agent routes exactly the other seeds' pod CIDRs. */
+  async function allConverge(seeds: ReadonlyArray<{ name: string; ip: string; podCidr: string }>, timeoutMs?: number): Promise<void> {
+    for (const node of nodes) {
+      await eventually(async () => {
+        await requireRunning(node);
+        expect(await ourRoutes(sandbox, node.ns)).toEqual(expected(node.name, seeds));
+      }, timeoutMs);
+    }
+  }
+
   beforeAll(async () => {
     const bin = await buildToolchain();
     const segment = await makeSegment(sandbox);
@@ -75,24 +85,14 @@ describeReal(`the agent against a real kube-apiserver${choice.usable ? '' : ` (s
     for (const node of nodes) {
       await startAgent(node, await plane.serviceAccountKubeconfig('kube-system', 'tscni', join(dir, `${node.name}.kubeconfig`)));
     }
-    for (const node of nodes) {
-      await eventually(async () => {
-        await requireRunning(node);
-        expect(await ourRoutes(sandbox, node.ns)).toEqual(expected(node.name, SEED));
-      });
-    }
+    await allConverge(SEED);
   });
 
   test('an API server restart: the agents reconnect and follow a new Node', async () => {
     await plane.restartApiserver();
     await putNode('kind-worker3', '172.17.0.5', '10.244.3.0/24');
     const seeds = [...SEED, { name: 'kind-worker3', ip: '172.17.0.5', podCidr: '10.244.3.0/24' }];
-    for (const node of nodes) {
-      await eventually(async () => {
-        await requireRunning(node);
-        expect(await ourRoutes(sandbox, node.ns)).toEqual(expected(node.name, seeds));
-      }, 90_000);
-    }
+    await allConverge(seeds, 90_000);
   });
 
   test('an etcd compaction behind a restarted API server: the watch relists (410 Gone) and misses nothing', async () => {
@@ -103,11 +103,6 @@ describeReal(`the agent against a real kube-apiserver${choice.usable ? '' : ` (s
     await plane.restartApiserver();
     await putNode('kind-worker4', '172.17.0.6', '10.244.4.0/24');
     const seeds = [...SEED, { name: 'kind-worker4', ip: '172.17.0.6', podCidr: '10.244.4.0/24' }];
-    for (const node of nodes) {
-      await eventually(async () => {
-        await requireRunning(node);
-        expect(await ourRoutes(sandbox, node.ns)).toEqual(expected(node.name, seeds));
-      }, 90_000);
-    }
+    await allConverge(seeds, 90_000);
   });
 });
