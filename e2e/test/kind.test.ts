@@ -257,8 +257,13 @@ function kindSuite(mode: 'online' | 'offline'): void {
         await cluster.kubectl(['-n', 'kube-system', 'set', 'image', 'daemonset/tscni', 'agent=tscni:rolled']);
         await rollout('daemonset/tscni', 'kube-system');
       });
-      const agents = (await cluster.kubectlJson<{ items: Array<{ spec: { containers: Array<{ image: string }> } }> }>(['-n', 'kube-system', 'get', 'pods', '-l', 'app=tscni'])).items;
-      expect(agents.map((pod) => pod.spec.containers[0]!.image)).toEqual(['tscni:rolled', 'tscni:rolled', 'tscni:rolled']);
+      // rollout status returns once the new pods are available: an old one may still be terminating.
+      const images = async () =>
+        (await cluster.kubectlJson<{ items: Array<{ spec: { containers: Array<{ image: string }> } }> }>(['-n', 'kube-system', 'get', 'pods', '-l', 'app=tscni'])).items.map(
+          (pod) => pod.spec.containers[0]!.image,
+        );
+      await waitFor('the old agent pods gone', async () => (await images()).every((image) => image === 'tscni:rolled'), { timeoutMs: 120_000, intervalMs: 500 });
+      expect(await images()).toEqual(['tscni:rolled', 'tscni:rolled', 'tscni:rolled']);
       const [a, b] = (await workers()).map((node) => node.metadata.name);
       expect(await pingsFrom(onNodeOf(await pods('app=demo'), a!), onNodeOf(await pods('app=demo'), b!).status.podIP)).toMatch(/ttl=62/);
     });
