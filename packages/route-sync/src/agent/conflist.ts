@@ -26,12 +26,15 @@ export interface ConflistInput {
   cniVersion?: ConflistVersion;
   /** tscni-host-local's store; its own default (/var/lib/cni/networks) when absent. */
   ipamDataDir?: string;
+  /** The port-mapping plugin (a pod's hostPort) to chain, by its type; none when absent. */
+  portMapPlugin?: string;
 }
 
 /**
  * This node's network: a bridge with host-local IPAM on the node's pod
  * CIDRs (one range set per family), masquerade for traffic leaving the
- * cluster, and route-sync last so a pod is ready only when peers are routed.
+ * cluster, the port mappings of hostPorts, and route-sync last so a pod is
+ * ready only when peers are routed.
  */
 export function buildConflist(input: ConflistInput): NetConfList {
   const ranges = [4, 6]
@@ -48,6 +51,9 @@ export function buildConflist(input: ConflistInput): NetConfList {
         bridge: 'cni0',
         isGateway: true,
         isDefaultGateway: true,
+        // A pod reaching its own Service may be load-balanced to itself: the
+        // packet must leave and re-enter through the same bridge port.
+        hairpinMode: true,
         // A runtime passes runtimeConfig.ips (a requested address, as podman's
         // --ip and nerdctl's --ip do) only to a plugin that declares it; the
         // bridge hands it to tscni-host-local. Kubelet asks for none.
@@ -55,6 +61,10 @@ export function buildConflist(input: ConflistInput): NetConfList {
         ipam,
       },
       { type: 'tscni-masq', nonMasqueradeCIDRs: [...input.nonMasqueradeCidrs], lockFile: masqLockFile(input.stateDir) },
+      // Kubelet passes a pod's hostPorts as runtimeConfig.portMappings, to the
+      // plugins that declare the capability; snat lets the node itself (and
+      // the pod's own node's pods) reach a hostPort on the node's addresses.
+      ...(input.portMapPlugin ? [{ type: input.portMapPlugin, capabilities: { portMappings: true }, snat: true }] : []),
       { type: 'tscni-route-sync', stateDir: input.stateDir },
     ],
   };

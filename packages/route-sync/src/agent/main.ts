@@ -1,3 +1,5 @@
+import { access, constants } from 'node:fs/promises';
+import { join } from 'node:path';
 import { IpRoute, createLogger, enableForwarding, execaRunner, type Logger } from '@tscni/core';
 import { serveHealth } from './health.js';
 import { installPlugins } from './install.js';
@@ -49,6 +51,7 @@ async function runUntilSignal(options: AgentOptions, log: Logger): Promise<void>
     ip: new IpRoute(execaRunner),
     syncNonMasquerade: masqRules(masqLockFile(options.stateDir)),
     enableForwarding: (families: Array<4 | 6>) => enableForwarding(execaRunner, families),
+    hasPlugin: (name: string) => isExecutable(join(options.cniBinDir, name)),
     log,
   };
   const nodeSync = new NodeSync(deps);
@@ -66,4 +69,11 @@ async function runUntilSignal(options: AgentOptions, log: Logger): Promise<void>
   await watch.stop();
   await loop.stop();
   server?.close();
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  return access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 }

@@ -16,6 +16,8 @@ export interface AgentOptions {
   /** tscni-host-local's dataDir in the conflist; undefined keeps its default. */
   ipamDataDir: string | undefined;
   installPlugins: boolean;
+  /** The port-mapping plugin chained for hostPorts when it is in cniBinDir; empty: none. */
+  portMapPlugin: string;
   stateDir: string;
   /** host:port; empty turns the endpoint off. */
   healthAddr: string;
@@ -41,6 +43,11 @@ const FLAGS = {
   },
   'cni-bin-dir': { env: 'TSCNI_CNI_BIN_DIR', default: '/opt/cni/bin', help: 'where --install-plugins copies the executables' },
   'install-plugins': { env: 'TSCNI_INSTALL_PLUGINS', default: 'false', help: 'copy the plugin executables into --cni-bin-dir at start', boolean: true },
+  'portmap-plugin': {
+    env: 'TSCNI_PORTMAP_PLUGIN',
+    default: 'portmap',
+    help: 'the port-mapping plugin chained for hostPorts while it is in --cni-bin-dir (the reference portmap by default; "" chains none)',
+  },
   'state-dir': { env: 'TSCNI_STATE_DIR', default: DEFAULT_STATE_DIR, help: 'where the state file for the plugin is kept' },
   'health-addr': { env: 'TSCNI_HEALTH_ADDR', default: '0.0.0.0:9440', help: 'host:port of the /healthz endpoint ("" turns it off)' },
   'log-level': { env: 'TSCNI_LOG_LEVEL', default: 'info', help: 'debug, info, warn or error' },
@@ -96,6 +103,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
     cniVersion: oneOf('--cni-version', text('cni-version'), CONFLIST_VERSIONS),
     ipamDataDir: text('ipam-data-dir') ? absolutePath('--ipam-data-dir', text('ipam-data-dir')) : undefined,
     installPlugins: values['install-plugins'] === true || booleanEnv('TSCNI_INSTALL_PLUGINS', env),
+    portMapPlugin: pluginName('--portmap-plugin', text('portmap-plugin')),
     stateDir: absolutePath('--state-dir', text('state-dir')),
     healthAddr: healthAddress(text('health-addr')),
     logLevel: oneOf('--log-level', text('log-level'), ['debug', 'info', 'warn', 'error']),
@@ -132,4 +140,10 @@ function booleanEnv(name: string, env: NodeJS.ProcessEnv): boolean {
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag}: "${value}" must be one of ${allowed.join(', ')}`);
   return value as T;
+}
+
+/** A plugin's type: the name of an executable in the CNI bin dir, not a path. */
+function pluginName(flag: string, value: string): string {
+  if (value.includes('/')) throw new UsageError(`${flag} takes a plugin's name in --cni-bin-dir, not a path: ${value}`);
+  return value;
 }

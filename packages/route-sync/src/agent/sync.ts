@@ -16,6 +16,8 @@ export interface SyncDeps {
   ip: IpRoute;
   syncNonMasquerade: NonMasqueradeSync;
   enableForwarding: (families: Array<4 | 6>) => Promise<void>;
+  /** Whether the CNI bin dir holds an executable of this name. */
+  hasPlugin: (name: string) => Promise<boolean>;
   log: Logger;
 }
 
@@ -35,6 +37,8 @@ export class NodeSync {
   private readonly stateFile: FileKeeper;
   private readonly conflistFile: FileKeeper;
   private connected: IpPrefix[] | undefined;
+  /** What the last full pass found of the port-mapping plugin. */
+  private portMap: { found: string | undefined } | undefined;
   private memo: ContributionMemo = new WeakMap();
   /** What the last successful steps did, as JSON: unchanged things are neither redone nor re-logged. */
   private last: Partial<Record<'skipped' | 'blocked' | 'nonMasquerade' | 'loggedNonMasquerade' | 'forwarding', string>> = {};
@@ -92,6 +96,7 @@ export class NodeSync {
       stateDir: options.stateDir,
       cniVersion: options.cniVersion,
       ipamDataDir: options.ipamDataDir,
+      portMapPlugin: this.portMap?.found,
     });
     if (await this.conflistFile.write(JSON.stringify(conflist, null, 2) + '\n')) {
       log.info('CNI config written', { path: this.conflistFile.path, podCidrs: desired.ownPodCidrs });
@@ -108,11 +113,26 @@ export class NodeSync {
     // A peer's route depends on whether its IP is on a connected network.
     if (networksText(connected) !== networksText(this.connected ?? [])) this.memo = new WeakMap();
     this.connected = connected;
+    await this.findPortMapPlugin();
     await this.routes.reload();
     this.stateFile.forget();
     this.conflistFile.forget();
     delete this.last.nonMasquerade;
     delete this.last.forwarding;
+  }
+
+  /**
+   * A conflist naming a plugin the node lacks fails every pod, so the
+   * port-mapping plugin is chained only while it is installed; without it
+   * pods still start, but their hostPorts are not mapped.
+   */
+  private async findPortMapPlugin(): Promise<void> {
+    const name = this.deps.options.portMapPlugin;
+    const found = name && (await this.deps.hasPlugin(name)) ? name : undefined;
+    if (name && !found && (!this.portMap || this.portMap.found)) {
+      this.deps.log.warn('hostPorts are not mapped: no port-mapping plugin in the CNI bin dir', { plugin: name, dir: this.deps.options.cniBinDir });
+    }
+    this.portMap = { found };
   }
 
   /**

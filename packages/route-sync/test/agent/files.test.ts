@@ -37,6 +37,18 @@ describe('buildConflist', () => {
     expect(conflist.plugins[1]).toEqual({ type: 'tscni-masq', nonMasqueradeCIDRs: ['10.244.0.0/16', 'fd10::/56'], lockFile: '/run/tscni/masq.lock' });
   });
 
+  test('a port-mapping plugin for hostPorts, after masq and before route-sync, when named', () => {
+    const conflist = buildConflist({ podCidrs: ['10.244.1.0/24'], nonMasqueradeCidrs: [], stateDir: '/run/tscni', portMapPlugin: 'portmap' });
+    expect(conflist.plugins.map((plugin) => plugin.type)).toEqual(['tscni-bridge', 'tscni-masq', 'portmap', 'tscni-route-sync']);
+    expect(conflist.plugins[2]).toEqual({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
+  });
+
+  // A pod reaching its own Service may be sent back to itself (the Services conformance tests do).
+  test('hairpin mode on the bridge ports', () => {
+    const conflist = buildConflist({ podCidrs: ['10.244.1.0/24'], nonMasqueradeCidrs: [], stateDir: '/run/tscni' });
+    expect(conflist.plugins[0]).toMatchObject({ type: 'tscni-bridge', hairpinMode: true });
+  });
+
   // Runtimes pass runtimeConfig only for declared capabilities: without `ips`,
   // podman's --ip (a requested address) would never reach tscni-host-local.
   test('the bridge declares the ips capability, which tscni-host-local serves', () => {

@@ -14,6 +14,7 @@ describe('parseOptions', () => {
       cniVersion: '1.0.0',
       ipamDataDir: undefined,
       installPlugins: false,
+      portMapPlugin: 'portmap',
       stateDir: '/run/tscni',
       healthAddr: '0.0.0.0:9440',
       logLevel: 'info',
@@ -40,6 +41,7 @@ describe('parseOptions', () => {
       cniVersion: '1.1.0',
       ipamDataDir: '/run/tscni/ipam',
     });
+    expect(parseOptions([], { NODE_NAME: 'n', TSCNI_PORTMAP_PLUGIN: '' })).toMatchObject({ portMapPlugin: '' });
     const repeated = parseOptions(['--node-name', 'n', '--cluster-cidr', '10.1.0.0/16', '--cluster-cidr', '10.2.0.0/16'], env);
     expect(repeated).toMatchObject({ clusterCidrs: ['10.1.0.0/16', '10.2.0.0/16'] });
   });
@@ -52,6 +54,7 @@ describe('parseOptions', () => {
     [['--node-name', 'n', '--log-level', 'loud'], '--log-level: "loud" must be one of'],
     [['--node-name', 'n', '--cni-version', '1.2.0'], '--cni-version: "1.2.0" must be one of 0.3.1, 0.4.0, 1.0.0, 1.1.0'],
     [['--node-name', 'n', '--ipam-data-dir', 'ipam'], '--ipam-data-dir: "ipam" must be an absolute path'],
+    [['--node-name', 'n', '--portmap-plugin', '/opt/cni/bin/portmap'], "--portmap-plugin takes a plugin's name in --cni-bin-dir, not a path"],
     [['--node-name', 'n', '--frobnicate'], "Unknown option '--frobnicate'"],
   ])('%j is refused: %s', (argv, message) => {
     expect(() => parseOptions(argv, {})).toThrow(message);
@@ -59,7 +62,7 @@ describe('parseOptions', () => {
 
   test('--help lists every flag with its environment twin', () => {
     expect(parseOptions(['--help'], {})).toBe('help');
-    for (const twin of ['NODE_NAME', 'KUBECONFIG', 'TSCNI_CLUSTER_CIDR', 'TSCNI_CNI_CONF_DIR', 'TSCNI_CNI_BIN_DIR', 'TSCNI_INSTALL_PLUGINS', 'TSCNI_STATE_DIR', 'TSCNI_HEALTH_ADDR', 'TSCNI_CNI_VERSION', 'TSCNI_IPAM_DATA_DIR']) {
+    for (const twin of ['NODE_NAME', 'KUBECONFIG', 'TSCNI_CLUSTER_CIDR', 'TSCNI_CNI_CONF_DIR', 'TSCNI_CNI_BIN_DIR', 'TSCNI_INSTALL_PLUGINS', 'TSCNI_STATE_DIR', 'TSCNI_HEALTH_ADDR', 'TSCNI_CNI_VERSION', 'TSCNI_IPAM_DATA_DIR', 'TSCNI_PORTMAP_PLUGIN']) {
       expect(usage()).toContain(twin);
     }
   });

@@ -21,7 +21,9 @@ class FakeNode implements Runner {
 const sandbox = new Sandbox('rs');
 afterAll(() => sandbox.cleanup());
 
-async function setup(): Promise<{ deps: SyncDeps; node: FakeNode; masq: string[][]; forwarding: number[][]; options: AgentOptions }> {
+async function setup(
+  installed: string[] = [],
+): Promise<{ deps: SyncDeps; node: FakeNode; masq: string[][]; forwarding: number[][]; options: AgentOptions; installed: string[] }> {
   const dir = await sandbox.dir();
   const options = parseOptions(
     ['--cluster-cidr', '10.244.0.0/16', '--cni-conf-dir', join(dir, 'net.d'), '--state-dir', join(dir, 'run')],
@@ -35,9 +37,10 @@ async function setup(): Promise<{ deps: SyncDeps; node: FakeNode; masq: string[]
     ip: new IpRoute(node),
     syncNonMasquerade: async (cidrs) => void masq.push(cidrs),
     enableForwarding: async (families) => void forwarding.push(families),
+    hasPlugin: async (name) => installed.includes(name),
     log: silentLogger,
   };
-  return { deps, node, masq, forwarding, options };
+  return { deps, node, masq, forwarding, options, installed };
 }
 
 const nodes = [
@@ -58,6 +61,24 @@ describe('NodeSync', () => {
     expect(masq).toEqual([['10.244.0.0/16']]);
     expect(forwarding).toEqual([[4]]);
     expect(await readdir(options.cniConfDir)).toEqual(['10-tscni.conflist']);
+  });
+
+  // A conflist naming a missing plugin would fail every pod's ADD.
+  test('chains the port-mapping plugin while the CNI bin dir holds it, from the next full pass', async () => {
+    const { deps, options, installed } = await setup();
+    const types = async () =>
+      (JSON.parse(await readFile(join(options.cniConfDir, '10-tscni.conflist'), 'utf8')) as { plugins: Array<{ type: string }> }).plugins.map((p) => p.type);
+    const sync = new NodeSync(deps);
+    await sync.sync(nodes, true);
+    expect(await types()).toEqual(['tscni-bridge', 'tscni-masq', 'tscni-route-sync']);
+    installed.push('portmap');
+    await sync.sync(nodes, false);
+    expect(await types()).toEqual(['tscni-bridge', 'tscni-masq', 'tscni-route-sync']);
+    await sync.sync(nodes, true);
+    expect(await types()).toEqual(['tscni-bridge', 'tscni-masq', 'portmap', 'tscni-route-sync']);
+    installed.pop();
+    await sync.sync(nodes, true);
+    expect(await types()).toEqual(['tscni-bridge', 'tscni-masq', 'tscni-route-sync']);
   });
 
   test('a read-only /proc/sys (an unprivileged agent container) holds back neither the pass nor the conflist', async () => {
