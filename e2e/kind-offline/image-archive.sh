@@ -25,3 +25,17 @@ image_archive() {
   tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work" -cf "$out" .
   rm -rf "$work"
 }
+
+# merge_archives OUT.tar IN.tar...: one docker archive holding every image of the INs, each layer once
+# (a layer's file is named by its digest, so the images that share one share its file).
+merge_archives() {
+  local out=$1 work archive
+  shift
+  work=$(mktemp -d "$(dirname "$out")/.merge.XXXXXX")
+  for archive in "$@"; do
+    tar -C "$work" --exclude=manifest.json -xf "$archive"
+    tar -xOf "$archive" --wildcards '*manifest.json'
+  done | jq -s add >"$work/manifest.json"
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work" -cf "$out" .
+  rm -rf "$work"
+}

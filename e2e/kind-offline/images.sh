@@ -3,6 +3,7 @@
 # archives under the names kubeadm and the suites use (nothing is pulled):
 #   control-plane/  every image `kubeadm config images list` names, plus the pause kind's containerd names
 #   test/           busybox (Debian's busybox-static): the demo pods' ping and the outside host's httpd
+#   conformance/    the images Kubernetes' network conformance tests run, in one archive (see conformance_images)
 #   base.tar        the local base for deploy/Dockerfile: Debian slim + Node.js 24 (BASE build argument)
 # Prints the directory holding them.
 . "$(dirname "$0")/lib.sh"
@@ -58,15 +59,46 @@ control_plane_image() { # OUT WORK REF
 # busybox with its applets first on PATH, as docker's busybox image has them. Debian's static busybox
 # still loads glibc's NSS modules at run time (wget segfaults without them): the slim Debian userland
 # lies under it, a layer kube-proxy's image shares.
-busybox_image() { # OUT WORK
+busybox_image() { # OUT WORK REF USERLAND
   local dir=$2/busybox applet
-  mkdir -p "$dir/bin/busybox.d"
-  cp /bin/busybox "$dir/bin/busybox"
-  for applet in $("$dir/bin/busybox" --list); do ln -s ../busybox "$dir/bin/busybox.d/$applet"; done
-  layer_from_dir "$dir" "$2/busybox.tar"
-  image_archive "$1" docker.io/library/busybox:1.36 \
+  if [ ! -e "$2/busybox.tar" ]; then
+    mkdir -p "$dir/bin/busybox.d"
+    cp /bin/busybox "$dir/bin/busybox"
+    for applet in $("$dir/bin/busybox" --list); do ln -s ../busybox "$dir/bin/busybox.d/$applet"; done
+    layer_from_dir "$dir" "$2/busybox.tar"
+  fi
+  image_archive "$1" "$3" \
     "{\"Cmd\":[\"sh\"],\"Env\":[\"PATH=/bin/busybox.d:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"]}" \
-    "$ROOTFS/base.tar" "$2/busybox.tar"
+    "$4" "$2/busybox.tar"
+}
+
+# An e2e test image's full name, as the framework at this Kubernetes version names it (test/utils/image).
+e2e_image() { # ID, as manifest.go keys it
+  local manifest
+  manifest=$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')/test/utils/image/manifest.go
+  sed -n "s|^\s*configs\[$1\] = Config{list.PromoterE2eRegistry, \"\([^\"]*\)\", \"\([^\"]*\)\"}|registry.k8s.io/e2e-test-images/\1:\2|p" "$manifest"
+}
+
+# What the network conformance tests run besides pause: agnhost (built from the Kubernetes module, on
+# Debian's dig, curl, nc, ss, iperf and bash where its Dockerfile takes Alpine's; its CoreDNS is the
+# cluster's), jessie-dnsutils (Debian's dig, and CoreDNS, as its Dockerfile has them), nginx (Debian's
+# nginx-light) and busybox (Debian's busybox-static). All four lie on the tools userland: one archive holds
+# them, with that layer once.
+conformance_images() { # OUT WORK
+  local work=$2 agnhost_src
+  agnhost_src=$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')/test/images/agnhost
+  mkdir -p "$work/agnhost/uploads"
+  cp "$(bin agnhost)" "$(bin coredns)" "$agnhost_src/porter/localhost.crt" "$agnhost_src/porter/localhost.key" "$work/agnhost/"
+  ln -s agnhost "$work/agnhost/agnhost-2"
+  layer_from_dir "$work/agnhost" "$work/agnhost.tar"
+  binaries_layer "$work" dnsutils / "$(bin coredns)"
+  image_archive "$work/c-agnhost.tar" "$(e2e_image Agnhost)" "{\"Entrypoint\":[\"/agnhost\"],\"Cmd\":[\"pause\"],\"Env\":[$PATH_ENV]}" \
+    "$ROOTFS/tools.tar" "$work/agnhost.tar"
+  image_archive "$work/c-dnsutils.tar" "$(e2e_image JessieDnsutils)" "{\"Env\":[$PATH_ENV]}" "$ROOTFS/tools.tar" "$work/dnsutils.tar"
+  image_archive "$work/c-nginx.tar" "$(e2e_image Nginx)" \
+    "{\"Cmd\":[\"nginx\",\"-g\",\"daemon off;\"],\"Env\":[$PATH_ENV],\"StopSignal\":\"SIGQUIT\"}" "$ROOTFS/tools.tar"
+  busybox_image "$work/c-busybox.tar" "$work" "$(e2e_image BusyBox)" "$ROOTFS/tools.tar"
+  merge_archives "$1" "$work"/c-*.tar
 }
 
 tscni_base_image() { # OUT WORK: what node:24-bookworm-slim gives deploy/Dockerfile, from the project's own Node 24
@@ -82,14 +114,15 @@ tscni_base_image() { # OUT WORK: what node:24-bookworm-slim gives deploy/Dockerf
 build_images() {
   local out=$1 work ref
   work=$(mktemp -d)
-  mkdir -p "$out/control-plane" "$out/test"
+  mkdir -p "$out/control-plane" "$out/test" "$out/conformance"
   skeleton_layer "$work"
   # kind's containerd config names pause:3.10 as its sandbox image; kubeadm names its own.
   for ref in $("$(bin kubeadm)" config images list --kubernetes-version "$KUBERNETES_VERSION") registry.k8s.io/pause:3.10; do
     log "image $ref"
     control_plane_image "$out/control-plane/$(echo "${ref##*/}" | tr : _).tar" "$work" "$ref"
   done
-  busybox_image "$out/test/busybox.tar" "$work"
+  busybox_image "$out/test/busybox.tar" "$work" docker.io/library/busybox:1.36 "$ROOTFS/base.tar"
+  conformance_images "$out/conformance/e2e-test-images.tar" "$work"
   tscni_base_image "$out/base.tar" "$work"
   rm -rf "$work"
 }

@@ -48,7 +48,7 @@ node_layer() {
   for unit in kubelet containerd undo-mount-hacks preload-images; do
     ln -s "/etc/systemd/system/$unit.service" "$root/etc/systemd/system/multi-user.target.wants/$unit.service"
   done
-  install -D -m 0644 -t "$root/kind/images" "$IMAGES"/control-plane/*.tar "$IMAGES"/test/*.tar
+  install -D -m 0644 -t "$root/kind/images" "$IMAGES"/control-plane/*.tar "$IMAGES"/test/*.tar "$IMAGES"/conformance/*.tar
   echo "$KUBERNETES_VERSION" >"$root/kind/version"
 }
 

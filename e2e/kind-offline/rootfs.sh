@@ -3,7 +3,9 @@
 #   node.tar  a kind node: systemd, containerd, runc, iptables, nftables, iproute2, conntrack, ...
 #   base.tar  a slim base for the images that need a userland (kube-proxy, tscni's image): iproute2,
 #             iptables, nftables, conntrack.
-# Prints the directory holding both.
+#   tools.tar the userland of the conformance suite's images (agnhost, jessie-dnsutils, nginx): what agnhost's
+#             Dockerfile adds to its Alpine base (dig, curl, nc, ss, iperf, bash), from Debian, and nginx.
+# Prints the directory holding them.
 . "$(dirname "$0")/lib.sh"
 
 # The packages of kind's own base image (images/base/Dockerfile) that exist in bookworm, plus containerd and
@@ -11,6 +13,7 @@
 NODE_PACKAGES=systemd,systemd-sysv,dbus,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mount,kmod,libseccomp2,pigz,
 NODE_PACKAGES+=bash,ca-certificates,curl,jq,procps,containerd,runc,containernetworking-plugins,iputils-ping
 BASE_PACKAGES=iproute2,iptables,nftables,conntrack,ca-certificates
+TOOLS_PACKAGES=bash,bind9-dnsutils,curl,netcat-openbsd,iproute2,iperf,nginx-light,ca-certificates,procps
 
 sources() { # this machine's Debian sources (deb822), without any suite it does not build for
   local file
@@ -44,6 +47,13 @@ build_rootfs() {
   mmdebstrap --quiet --variant=minbase --include="$BASE_PACKAGES" \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/usr/share/doc/* "$1"/usr/share/man/*' \
     "$DEBIAN_SUITE" "$out/base.tar" "$src"
+  # agnhost's Dockerfile also makes the user and group one SupplementalGroups test expects in the image.
+  mmdebstrap --quiet --variant=minbase --include="$TOOLS_PACKAGES" \
+    --customize-hook='chroot "$1" groupadd -g 50000 group-defined-in-image' \
+    --customize-hook='chroot "$1" useradd -u 1000 -G group-defined-in-image user-defined-in-image' \
+    --customize-hook='ln -sf /usr/bin/iperf "$1"/usr/local/bin/iperf' \
+    --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/usr/share/doc/* "$1"/usr/share/man/*' \
+    "$DEBIAN_SUITE" "$out/tools.tar" "$src"
 }
 
 # The key follows this script: a change of packages or hooks builds anew.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Go toolchain of the offline cluster, built from the Go module proxy: kind, the Kubernetes binaries,
-# etcd, CoreDNS, crictl, and pause (C). Prints the directory holding bin/ with all of them.
+# etcd, CoreDNS, crictl, pause (C), and the conformance suite's e2e.test, ginkgo and agnhost. Prints the directory holding bin/ with all of them.
 . "$(dirname "$0")/lib.sh"
 
 stamp_flags() { # the version stamps kubeadm compares (it refuses an unstamped v0.0.0)
@@ -35,6 +35,15 @@ build_kubernetes() {
     k8s.io/kubernetes/cmd/{kubelet,kubeadm,kubectl,kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy})
 }
 
+# What Kubernetes' own network conformance run needs, from the same module: the e2e.test binary, the ginkgo
+# CLI at the version that module requires, and agnhost (the test images' swiss army knife, VERSION 2.56).
+build_e2e() {
+  local out=$1 src=$CACHE_ROOT/src/kubernetes-$KUBERNETES_VERSION
+  mkdir -p "$src" && kubernetes_module "$src"
+  (cd "$src" && go test -c -mod=mod -trimpath -ldflags "$(stamp_flags)" -o "$out/bin/e2e.test" k8s.io/kubernetes/test/e2e &&
+    go build -mod=mod -trimpath -ldflags "-s -w" -o "$out/bin/" k8s.io/kubernetes/test/images/agnhost github.com/onsi/ginkgo/v2/ginkgo)
+}
+
 # etcd's modules point at each other with ../ replaces, which `go install pkg@version` refuses.
 build_etcd() {
   local out=$1 src=$CACHE_ROOT/src/etcd-$ETCD_VERSION
@@ -65,6 +74,7 @@ main() {
   local parts=()
   parts+=("$(cached kind "$KIND_VERSION" build_kind)")
   parts+=("$(cached kubernetes "$KUBERNETES_VERSION" build_kubernetes)")
+  parts+=("$(cached e2e "$KUBERNETES_VERSION" build_e2e)")
   parts+=("$(cached etcd "$ETCD_VERSION" build_etcd)")
   parts+=("$(cached coredns "$COREDNS_VERSION" build_coredns)")
   parts+=("$(cached crictl "$CRICTL_VERSION" build_crictl)")

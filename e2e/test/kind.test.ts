@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { hostState, hostStateChanges, type HostState } from '../src/kind/host-state.js';
 import {
   DEMO_MANIFEST,
-  DEPLOY_DIR,
   internalIp,
   isReady,
   KindCluster,
@@ -17,7 +16,7 @@ import {
   type KubePod,
 } from '../src/kind/kind-cluster.js';
 import { chooseKindMode, prepareKind } from '../src/kind/setup.js';
-import { pinnedPod, scaleDeployment, web, WEB_PORT, webNodePort, webService } from '../src/kind/workloads.js';
+import { HOST_PORT, hostPortPod, pinnedPod, scaleDeployment, web, WEB_PORT, webNodePort, webService } from '../src/kind/workloads.js';
 
 const IPAM_DIR = '/var/lib/cni/networks/tscni';
 const choice = await chooseKindMode();
@@ -102,11 +101,7 @@ function kindSuite(mode: 'online' | 'offline'): void {
 
     it('rolls out the DaemonSet from deploy/, and every node goes Ready', async () => {
       await timed('tscni image build and kind load', () => cluster.loadImage());
-      await timed('DaemonSet rollout and nodes Ready', async () => {
-        await cluster.kubectl(['apply', '-k', DEPLOY_DIR]);
-        await rollout('daemonset/tscni', 'kube-system');
-        await cluster.kubectl(['wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=300s']);
-      });
+      await timed('DaemonSet rollout and nodes Ready', () => cluster.rollOutTscni());
       for (const node of await nodes()) expect(isReady(node)).toBe(true);
       await timed('demo, web and Services ready', async () => {
         await cluster.kubectl(['apply', '-f', DEMO_MANIFEST]);
@@ -189,6 +184,20 @@ function kindSuite(mode: 'online' | 'offline'): void {
         const answer = await cluster.execOutside(outside, ['timeout', '5', 'wget', '-q', '-O', '-', `http://${internalIp(node)}:${nodePort}/`]);
         expect(webPods).toContain(answer.trim());
       }
+    });
+
+    it("maps a pod's hostPort on its node: the agent chains the node's portmap", async () => {
+      const [a] = (await workers()).map((node) => node.metadata.name);
+      const conflist = JSON.parse(await cluster.onNode(a!, ['cat', '/etc/cni/net.d/10-tscni.conflist'])) as { plugins: Array<{ type: string }> };
+      expect(conflist.plugins.map((plugin) => plugin.type)).toEqual(['tscni-bridge', 'tscni-masq', 'portmap', 'tscni-route-sync']);
+      await cluster.apply(hostPortPod('host-port', a!));
+      await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/host-port', '--timeout=120s']);
+      const node = (await nodes()).find((n) => n.metadata.name === a)!;
+      const answer = await cluster.execOutside(outside, ['timeout', '5', 'wget', '-q', '-O', '-', `http://${internalIp(node)}:${HOST_PORT}/`]);
+      expect(answer.trim()).toBe('host-port');
+      await cluster.kubectl(['delete', 'pod', 'host-port', '--wait=true']);
+      // portmap's DEL takes the DNAT rules with the pod.
+      await waitFor(`no DNAT to port ${HOST_PORT} left on ${a}`, async () => !(await cluster.onNode(a!, ['iptables-save', '-t', 'nat'])).includes(`--dport ${HOST_PORT}`), { timeoutMs: 60_000, intervalMs: 500 });
     });
 
     it('keeps routes and pod traffic while an agent pod is deleted and comes back', async () => {

@@ -72,6 +72,13 @@ export class KindCluster {
     }
   }
 
+  /** deploy/ applied as a user applies it: the DaemonSet rolled out, and every node Ready. */
+  async rollOutTscni(): Promise<void> {
+    await this.kubectl(['apply', '-k', DEPLOY_DIR]);
+    await this.kubectl(['-n', 'kube-system', 'rollout', 'status', 'daemonset/tscni', '--timeout=300s']);
+    await this.kubectl(['wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=300s']);
+  }
+
   async kubectl(args: string[]): Promise<string> {
     return (await this.engine.run(this.setup.kubectl, ['--kubeconfig', this.kubeconfig, ...args])).stdout;
   }

@@ -50,6 +50,14 @@ export async function buildToolchain(): Promise<(name: string) => string> {
   };
 }
 
+/** A version pinned in e2e/kind-offline/versions.sh, by its variable (KUBERNETES_VERSION, ...). */
+export async function pinnedVersion(variable: string): Promise<string> {
+  const versions = await readFile(join(OFFLINE_DIR, 'versions.sh'), 'utf8');
+  const version = new RegExp(`^${variable}=(\\S+)`, 'm').exec(versions)?.[1];
+  if (!version) throw new Error(`e2e/kind-offline/versions.sh pins no ${variable}`);
+  return version;
+}
+
 /** Runs one build script; resolves its stdout's lines (the directories it built or found). */
 function script(name: string): Promise<string[]> {
   return new Promise((resolve, reject) => {

@@ -55,6 +55,22 @@ export function scaleDeployment(replicas: number): object {
   };
 }
 
+export const HOST_PORT = 18080;
+
+/** The web server on one node, published on that node's HOST_PORT (kubelet passes it as portMappings). */
+export function hostPortPod(name: string, node: string): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', labels: { app: 'host-port' } },
+    spec: {
+      nodeName: node,
+      terminationGracePeriodSeconds: 0,
+      containers: [{ ...webContainer, ports: [{ containerPort: WEB_PORT, hostPort: HOST_PORT }] }],
+    },
+  };
+}
+
 /** A pod pinned to one node, to see that the node still gives new pods addresses. */
 export function pinnedPod(name: string, node: string): object {
   return {

@@ -1,0 +1,43 @@
+/** One spec as Ginkgo's JUnit report gives it. */
+export interface SpecResult {
+  /** The spec's full text, as `--focus` matches it. */
+  name: string;
+  status: 'passed' | 'failed' | 'skipped' | 'pending';
+  seconds: number;
+  /** The failure's (or skip's) first line, where there is one. */
+  message?: string;
+}
+
+const ENTITIES: Record<string, string> = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' };
+const unescape = (text: string) =>
+  text.replace(/&(lt|gt|quot|apos|amp|#x[0-9a-fA-F]+|#[0-9]+);/g, (_, entity: string) =>
+    entity.startsWith('#') ? String.fromCodePoint(Number(entity.startsWith('#x') ? `0x${entity.slice(2)}` : entity.slice(1))) : ENTITIES[entity]!,
+  );
+const attribute = (tag: string, name: string) => {
+  const match = new RegExp(`\\s${name}="([^"]*)"`).exec(tag);
+  return match ? unescape(match[1]!) : undefined;
+};
+
+/**
+ * The specs of a Ginkgo JUnit report (`junit_01.xml`): each <testcase>,
+ * without the suite's own setup and teardown nodes. Ginkgo names a spec
+ * "[It] <full text>"; the prefix goes.
+ */
+export function parseJUnit(xml: string): SpecResult[] {
+  const specs: SpecResult[] = [];
+  for (const match of xml.matchAll(/<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g)) {
+    const [, attributes = '', , body = ''] = match;
+    const name = attribute(attributes, 'name') ?? '';
+    if (!name.startsWith('[It] ')) continue;
+    const status = attribute(attributes, 'status') as SpecResult['status'] | undefined;
+    const detail = /<(failure|error|skipped)\b([^>]*?)(?:\/>|>([\s\S]*?)<\/\1>)/.exec(body);
+    const message = detail ? (attribute(detail[2] ?? '', 'message') ?? unescape(detail[3] ?? '').trim()).split('\n')[0] : undefined;
+    specs.push({
+      name: name.slice('[It] '.length),
+      status: status ?? (detail?.[1] === 'skipped' ? 'skipped' : detail ? 'failed' : 'passed'),
+      seconds: Number(attribute(attributes, 'time') ?? 0),
+      ...(message ? { message } : {}),
+    });
+  }
+  return specs;
+}

@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { skipsFor } from '../src/conformance/focus.js';
+import { focusedSpecs, runConformance } from '../src/conformance/run.js';
+import { summarize, summaryMarkdown } from '../src/conformance/summary.js';
+import { hostState, hostStateChanges, type HostState } from '../src/kind/host-state.js';
+import { KindCluster } from '../src/kind/kind-cluster.js';
+import { buildToolchain, pinnedVersion } from '../src/kind/offline.js';
+import { chooseKindMode, prepareKind } from '../src/kind/setup.js';
+import { REPO_ROOT } from '../src/paths.js';
+
+/** Where the JUnit report, the log and the summary of the last run are kept. */
+const REPORT_DIR = join(REPO_ROOT, 'dist', 'conformance');
+/** Parallel Ginkgo processes: the specs mostly wait on pods and timeouts, not on the 2 cores. */
+const PROCS = Number(process.env.TSCNI_CONFORMANCE_PROCS ?? 6);
+const choice = await chooseKindMode();
+
+if (choice.usable) {
+  conformanceSuite(choice.mode);
+} else {
+  console.warn(`conformance suite skipped: ${choice.reason}`);
+  describe('Kubernetes network conformance on tscni', () => {
+    it.skip(`skipped: ${choice.reason}`, () => undefined);
+  });
+}
+
+/**
+ * Kubernetes' own network tests (e2e.test at the cluster's version) on a
+ * fresh kind cluster whose only network is deploy/: the verdict a CNI is
+ * judged by, beside the kind suite's checks of what we thought of.
+ */
+function conformanceSuite(mode: 'online' | 'offline'): void {
+  describe(`Kubernetes network conformance on tscni (kind, ${mode})`, () => {
+    const id = randomBytes(3).toString('hex');
+    let hostBefore: HostState;
+    let dir: string;
+    let cluster: KindCluster | undefined;
+
+    beforeAll(async () => {
+      hostBefore = await hostState();
+      dir = await mkdtemp(join(tmpdir(), 'tscni-conformance-'));
+      cluster = new KindCluster(`tscni-${id}`, await prepareKind(mode, id), dir);
+      await cluster.create();
+      await cluster.loadImage();
+      await cluster.rollOutTscni();
+    }, 60 * 60_000);
+
+    afterAll(async () => {
+      if (cluster) {
+        await cluster.delete().catch(() => undefined);
+        await cluster.setup.engine.stop();
+      }
+      if (dir) await rm(dir, { recursive: true, force: true });
+      expect(hostStateChanges(hostBefore, await hostState())).toEqual([]);
+    }, 5 * 60_000);
+
+    it('passes every sig-network Conformance test and the Networking Granular Checks', async () => {
+      const bin = await buildToolchain();
+      const skips = await skipsFor();
+      await rm(REPORT_DIR, { recursive: true, force: true });
+      await mkdir(REPORT_DIR, { recursive: true });
+      const started = Date.now();
+      const run = await runConformance(cluster!, { ginkgo: bin('ginkgo'), e2eTest: bin('e2e.test'), kubectl: bin('kubectl') }, {
+        reportDir: REPORT_DIR,
+        skips,
+        procs: PROCS,
+        schedulableNodes: 2,
+      });
+      const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+      const summary = summarize(run.specs, skips);
+      const text = summaryMarkdown(summary, `e2e.test ${await pinnedVersion('KUBERNETES_VERSION')} network focus on tscni (kind, 3 nodes, ${PROCS} Ginkgo processes, ${minutes} min)`);
+      await writeFile(join(REPORT_DIR, 'summary.md'), text);
+      console.log(`${text}\nJUnit report: ${join(REPORT_DIR, 'junit_01.xml')}; log: ${run.logFile}`);
+      expect(summary.failed.map((spec) => `${spec.name}: ${spec.message ?? ''}`)).toEqual([]);
+      // Every spec of the focus passed or was skipped for a reason: none went unreported.
+      const reported = [...summary.passed, ...summary.skipped].map((spec) => spec.name).sort();
+      expect(reported).toEqual(await focusedSpecs(bin('e2e.test')));
+      expect(summary.passed.length).toBeGreaterThan(0);
+      expect(run.exitCode).toBe(0);
+    }, 150 * 60_000);
+  });
+}
