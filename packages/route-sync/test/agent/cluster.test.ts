@@ -89,7 +89,7 @@ describe('the agent in three nodes on one segment', () => {
       name: 'tscni',
       plugins: [
         {
-          type: 'tscni-bridge', bridge: 'cni0', isGateway: true, isDefaultGateway: true, capabilities: { ips: true },
+          type: 'tscni-bridge', bridge: 'cni0', isGateway: true, isDefaultGateway: true, hairpinMode: true, capabilities: { ips: true },
           ipam: { type: 'tscni-host-local', ranges: [[{ subnet: '10.244.2.0/24' }]] },
         },
         { type: 'tscni-masq', nonMasqueradeCIDRs: ['10.244.0.0/16'], lockFile: join(worker().stateDir, 'masq.lock') },
