@@ -87,6 +87,8 @@ describe('dispatch', () => {
     ['no cniVersion', FULL_ENV, { name: 'net', type: 't' }, ErrorCode.IncompatibleVersion],
     ['a numeric type', FULL_ENV, { ...conf('1.0.0'), type: 5 }, ErrorCode.InvalidConfig],
     ['a network name with /', FULL_ENV, { ...conf('1.0.0'), name: '../x' }, ErrorCode.InvalidConfig],
+    // The name is a directory of host-local's store: longer than NAME_MAX, mkdir would fail with 999.
+    ['a network name over 255 bytes', FULL_ENV, { ...conf('1.0.0'), name: 'n'.repeat(256) }, ErrorCode.InvalidConfig],
     ['a container ID with /', { ...FULL_ENV, CNI_CONTAINERID: 'a/b' }, conf('1.0.0'), ErrorCode.InvalidEnvironment],
     ['an interface name over 15 bytes', { ...FULL_ENV, CNI_IFNAME: 'eth0123456789012' }, conf('1.0.0'), ErrorCode.InvalidEnvironment],
     ['an interface name ..', { ...FULL_ENV, CNI_IFNAME: '..' }, conf('1.0.0'), ErrorCode.InvalidEnvironment],

@@ -33,9 +33,15 @@ export function interfaceNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** A network's name is a directory name (host-local's store): NAME_MAX bytes at most. */
+export const MAX_NETWORK_NAME_BYTES = 255;
+
 export function validateNetworkName(name: unknown): void {
   if (typeof name !== 'string' || name === '') {
     throw new CniError(ErrorCode.InvalidConfig, 'network config: "name" is required');
+  }
+  if (Buffer.byteLength(name) > MAX_NETWORK_NAME_BYTES) {
+    throw new CniError(ErrorCode.InvalidConfig, `invalid network name: longer than ${MAX_NETWORK_NAME_BYTES} bytes`);
   }
   if (!SAFE_NAME.test(name)) {
     throw new CniError(
