@@ -18,6 +18,8 @@ export interface PluginInvocation {
   args?: string;
   /** Extra or overriding environment variables; undefined removes one. */
   env?: Record<string, string | undefined>;
+  /** The plugin's working directory (default: this process's): where relative paths land. */
+  cwd?: string;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function execPluginIn(
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   const [file, argv] = node ? ['ip', ['netns', 'exec', node.name, executable]] : [executable, []];
   return new Promise((resolve, reject) => {
-    const child = spawn(file, argv, { env: env as NodeJS.ProcessEnv });
+    const child = spawn(file, argv, { env: env as NodeJS.ProcessEnv, cwd: invocation.cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
