@@ -7,6 +7,7 @@ export * from './skel/cni-args.js';
 export * from './skel/dispatch.js';
 export * from './skel/main.js';
 export * from './skel/delegate.js';
+export * from './skel/crash-point.js';
 export * from './log.js';
 export * from './sys/runner.js';
 export * from './sys/netns.js';

@@ -13,6 +13,8 @@ export interface LinkInfo {
   /** The peer's ifindex for a veth ("link" in iproute2's terms). */
   link_index?: number;
   link_netnsid?: number;
+  /** The link's alias (`ip link set X alias Y`), which tscni-bridge uses to mark the veths it owns. */
+  ifalias?: string;
   linkinfo?: { info_kind?: string; info_slave_kind?: string; info_data?: Record<string, unknown> };
 }
 

@@ -3,3 +3,4 @@ export * from './sandbox.js';
 export * from './plugin.js';
 export * from './wait-for.js';
 export * from './capture.js';
+export * from './crash.js';
