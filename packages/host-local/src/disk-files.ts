@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Owner } from './store.js';
 
@@ -97,10 +97,69 @@ let stagedCount = 0;
 
 /**
  * A name for a file staged before the lock is taken, which concurrent
- * processes must not share. The pid (plus a count, for several operations in
- * one process) keeps the leftovers of crashed processes bounded: a later
- * process with the same pid removes and reuses the name.
+ * processes must not share: `staged.<pid namespace>.<pid>.<count>` (the
+ * count for several operations in one process). The pid says whose it is,
+ * so that a file left by a process that was killed can be told from one
+ * whose process is waiting for the lock (see staleStagedFiles).
  */
 export function stagedPath(dir: string): string {
-  return join(dir, `staged.${process.pid}.${stagedCount++}`);
+  return join(dir, `staged.${pidNamespace()}.${process.pid}.${stagedCount++}`);
+}
+
+/**
+ * How old a staged file must be before it counts as left by a crash when
+ * its pid cannot be looked up (another pid namespace, or a name without
+ * one): far longer than anyone waits for the lock (60 s) and then works.
+ */
+const UNKNOWN_STAGED_MAX_AGE_MS = 10 * 60_000;
+const UNKNOWN_NAMESPACE = '0';
+
+/**
+ * The staged files in `dir` that no live process will link: those of
+ * processes of our pid namespace that are gone, and any other older than
+ * UNKNOWN_STAGED_MAX_AGE_MS. A process killed between staging and linking
+ * leaves one behind; without this they would pile up, one per crash.
+ */
+export function staleStagedFiles(dir: string): string[] {
+  const ours = pidNamespace();
+  const oldest = Date.now() - UNKNOWN_STAGED_MAX_AGE_MS;
+  return readdirSync(dir)
+    .filter((name) => name.startsWith('staged.'))
+    .filter((name) => {
+      const [, namespace, pid] = /^staged\.(\d+)\.(\d+)\.\d+$/.exec(name) ?? [];
+      if (namespace === ours && ours !== UNKNOWN_NAMESPACE) return !processExists(Number(pid));
+      return modifiedBefore(join(dir, name), oldest);
+    })
+    .map((name) => join(dir, name));
+}
+
+let ownPidNamespace: string | undefined;
+
+/** The inode number of this process's pid namespace, UNKNOWN_NAMESPACE when /proc cannot say. */
+function pidNamespace(): string {
+  if (ownPidNamespace === undefined) {
+    try {
+      ownPidNamespace = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? UNKNOWN_NAMESPACE;
+    } catch {
+      ownPidNamespace = UNKNOWN_NAMESPACE;
+    }
+  }
+  return ownPidNamespace;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return isCode(error, 'EPERM');
+  }
+}
+
+function modifiedBefore(path: string, time: number): boolean {
+  try {
+    return statSync(path).mtimeMs < time;
+  } catch {
+    return false; // gone already
+  }
 }

@@ -1,4 +1,4 @@
-import { parseIp, requestFileLock } from '@tscni/core';
+import { crashPoint, parseIp, requestFileLock, silentLogger, type Logger } from '@tscni/core';
 import { existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -15,9 +15,10 @@ import {
   scratchPath,
   stageFile,
   stagedPath,
+  staleStagedFiles,
 } from './disk-files.js';
 import { OwnerIndex } from './owner-index.js';
-import { sameOwner, type Allocation, type Owner, type Store } from './store.js';
+import { isReadableOwner, sameOwner, type Allocation, type Owner, type Store } from './store.js';
 
 /**
  * The reference host-local's store: `<dataDir>/<network>/<ip>` files holding
@@ -38,6 +39,7 @@ export class DiskStore implements Store {
     dataDir: string,
     network: string,
     private readonly setCount: number,
+    private readonly log: Logger,
   ) {
     this.sideDir = join(dataDir, '.tscni-host-local', network);
     this.index = new OwnerIndex(this.sideDir);
@@ -48,23 +50,26 @@ export class DiskStore implements Store {
    * as long as we hold it, so what needs no lock happens while the lock is
    * being taken: with `stageFor`, the allocation file for that owner is
    * written and synced then, leaving `reserve` a link() under the lock.
+   * What a crash left behind is repaired under the lock and logged to `log`.
    */
   static async locked<T>(
     dataDir: string,
     network: string,
     setCount: number,
     fn: (store: DiskStore) => T,
-    options: { stageFor?: Owner } = {},
+    options: { stageFor?: Owner; log?: Logger } = {},
   ): Promise<T> {
     const dir = join(dataDir, network);
     mkdirSync(dir, { recursive: true });
     const lock = requestFileLock(join(dir, LOCK_FILE));
-    const store = new DiskStore(dir, dataDir, network, setCount);
+    const store = new DiskStore(dir, dataDir, network, setCount, options.log ?? silentLogger);
     try {
       mkdirSync(store.sideDir, { recursive: true });
       if (options.stageFor) store.stage(options.stageFor);
       await lock.held;
-      if (!store.index.isCurrent(store.fingerprint())) store.index.rebuild(store.allocations());
+      if (options.stageFor) crashPoint('host-local-add:staged');
+      store.removeStaleStagedFiles();
+      if (!store.index.isCurrent(store.fingerprint())) store.rebuildIndex();
       try {
         return fn(store);
       } finally {
@@ -76,8 +81,21 @@ export class DiskStore implements Store {
     }
   }
 
+  /**
+   * The round-robin cursor. One that holds no address (cut short or zeroed
+   * by a power loss: the reference writes it in place) is logged and read
+   * as none, so allocation starts over at the range start, skipping what is
+   * taken as always; the next reservation rewrites it.
+   */
   lastReserved(setIndex: number): string | undefined {
-    return readText(join(this.dir, LAST_RESERVED_PREFIX + setIndex))?.trim() || undefined;
+    const file = join(this.dir, LAST_RESERVED_PREFIX + setIndex);
+    const text = readText(file)?.trim();
+    if (text === undefined || parseIp(text)) return text;
+    this.log.warn('the round-robin cursor is unreadable (emptied or cut short by a crash?): allocation starts over at the range start', {
+      file,
+      content: JSON.stringify(text.slice(0, 64)),
+    });
+    return undefined;
   }
 
   reserve(ip: string, owner: Owner, setIndex: number): boolean {
@@ -85,6 +103,7 @@ export class DiskStore implements Store {
     // Cheap test first: in a full range most candidates are taken.
     if (existsSync(target)) return false;
     if (!linkExclusive(this.stagedFileFor(owner), target)) return false;
+    crashPoint('host-local-add:linked');
     this.index.set(owner, [...(this.index.get(owner) ?? []), ip]);
     replaceAtomically(scratchPath(this.sideDir), join(this.dir, LAST_RESERVED_PREFIX + setIndex), ip);
     return true;
@@ -130,6 +149,30 @@ export class DiskStore implements Store {
     return readdirSync(this.dir).filter((name) => parseIp(name));
   }
 
+  /** Rebuilds the owner index from a scan, and says which allocations have no owner anyone can match. */
+  private rebuildIndex(): void {
+    const allocations = this.allocations();
+    this.index.rebuild(allocations);
+    const unreadable = allocations.filter((allocation) => !isReadableOwner(allocation.owner)).map((allocation) => allocation.ip);
+    if (unreadable.length > 0) {
+      this.log.warn('allocation files with no readable owner (emptied or cut short by a crash?) stay taken: remove them by hand once nothing uses their address', {
+        dir: this.dir,
+        addresses: unreadable,
+      });
+    }
+  }
+
+  /** Removes the files staged by processes that were killed before they linked them (see staleStagedFiles). */
+  private removeStaleStagedFiles(): void {
+    const stale = staleStagedFiles(this.sideDir);
+    for (const path of stale) removeIfPresent(path);
+    if (stale.length > 0) this.log.info('removed allocation files staged by processes that died before linking them', { files: stale });
+  }
+
+  private cursorText(setIndex: number): string | undefined {
+    return readText(join(this.dir, LAST_RESERVED_PREFIX + setIndex))?.trim() || undefined;
+  }
+
   private stage(owner: Owner): void {
     this.unstage();
     const path = stagedPath(this.sideDir);
@@ -169,7 +212,7 @@ export class DiskStore implements Store {
    */
   private fingerprint(): string {
     const stat = statSync(this.dir, { bigint: true });
-    const cursors = Array.from({ length: this.setCount }, (_, i) => this.lastReserved(i) ?? '-');
+    const cursors = Array.from({ length: this.setCount }, (_, i) => this.cursorText(i) ?? '-');
     return [stat.ino, stat.mtimeNs, ...cursors].join(' ');
   }
 }

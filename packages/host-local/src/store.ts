@@ -1,3 +1,5 @@
+import { interfaceNameProblem, validateContainerId } from '@tscni/core';
+
 /** Who holds an address: the reference's key, `<containerID>\r\n<ifname>`. */
 export interface Owner {
   containerId: string;
@@ -29,4 +31,20 @@ export interface Store {
 
 export function sameOwner(a: Owner, b: Owner): boolean {
   return a.containerId === b.containerId && a.ifName === b.ifName;
+}
+
+/**
+ * False for an allocation file whose owner cannot be read: empty, or cut or
+ * filled with zeros by a crash or a power loss (the reference host-local
+ * creates the file, then writes it, and never syncs). Such an address
+ * stays taken: DEL cannot match it to anyone, and GC keeps it too, as it
+ * might be a valid attachment's. The store logs it; an operator removes it.
+ */
+export function isReadableOwner(owner: Owner): boolean {
+  try {
+    validateContainerId(owner.containerId);
+  } catch {
+    return false;
+  }
+  return owner.ifName === '' || interfaceNameProblem(owner.ifName) === undefined;
 }

@@ -14,7 +14,7 @@ export function ipam(
   command: string,
   containerId: string,
   net: IpamNet,
-  options: { plugin?: string; args?: string; ifName?: string; netns?: string } = {},
+  options: { plugin?: string; args?: string; ifName?: string; netns?: string; env?: Record<string, string> } = {},
 ): Promise<PluginRun> {
   const config = { cniVersion: '1.0.0', type: 'bridge', ...net };
   return execPluginIn(
@@ -27,6 +27,7 @@ export function ipam(
       netns: options.netns ?? (command === 'ADD' || command === 'CHECK' ? '/var/run/netns/ipam-only' : ''),
       cniPath: '/nonexistent',
       args: options.args,
+      env: options.env,
     },
     config,
   );
