@@ -1,4 +1,15 @@
-import { CniError, ErrorCode, IpRoute, enableForwarding, requireNetns, type CmdArgs, type Result, type Runner } from '@tscni/core';
+import {
+  CniError,
+  ErrorCode,
+  IpRoute,
+  armedCrashStep,
+  crashPoint,
+  enableForwarding,
+  requireNetns,
+  type CmdArgs,
+  type Result,
+  type Runner,
+} from '@tscni/core';
 import { bridgeGatewayCidrs, familiesOf, withDefaultRoutes, withGateways } from './addressing.js';
 import { addGatewayAddresses } from './bridge.js';
 import { loadConfig, type BridgeConfig } from './config.js';
@@ -6,8 +17,8 @@ import { configureContainer } from './container.js';
 import { setUpHostSide, type HostSide } from './host-side.js';
 import { ipamAdd, ipamRun } from './ipam.js';
 import { bridgeResult } from './result.js';
-import { settleAll, step } from './steps.js';
-import { hostVethName, randomMac, type VethPlan } from './veth.js';
+import { settle, settleAll, step } from './steps.js';
+import { hostVethAlias, hostVethName, randomMac, type VethPlan } from './veth.js';
 
 /**
  * Test hook: when this environment variable is set, ADD fails after all its
@@ -23,6 +34,7 @@ export async function cmdAdd(args: CmdArgs, runner: Runner): Promise<Result> {
   }
   const plan: VethPlan = {
     hostName: hostVethName(args.containerId, args.ifName),
+    hostAlias: hostVethAlias(args.config.name),
     hostMac: randomMac(),
     containerName: args.ifName,
     containerMac: randomMac(),
@@ -31,11 +43,7 @@ export async function cmdAdd(args: CmdArgs, runner: Runner): Promise<Result> {
     mtu: config.mtu,
     hairpinMode: config.hairpinMode,
   };
-  // The address and the links do not depend on each other: get both at once.
-  const [ipam, host] = await Promise.allSettled([
-    step(`IPAM ADD (${config.ipam?.type})`, ipamAdd(config, args)),
-    setUpHostSide(runner, config, plan),
-  ]);
+  const [ipam, host] = await addressAndLinks(args, config, plan, runner);
   try {
     if (ipam.status === 'rejected') throw ipam.reason;
     if (host.status === 'rejected') throw host.reason;
@@ -43,6 +51,40 @@ export async function cmdAdd(args: CmdArgs, runner: Runner): Promise<Result> {
   } catch (error) {
     throw await rollBack(error, args, config, plan, ipam.status === 'fulfilled', runner);
   }
+}
+
+/**
+ * The address and the links do not depend on each other: both are got at
+ * once, and both are settled before anything else happens. Under the crash
+ * test hook they run one after the other, so that a crash point leaves the
+ * same state on every run: the host side first when the crash is due right
+ * after it (a veth, no address), IPAM first otherwise (a crash in or right
+ * after IPAM leaves an address and no veth).
+ */
+async function addressAndLinks(
+  args: CmdArgs,
+  config: BridgeConfig,
+  plan: VethPlan,
+  runner: Runner,
+): Promise<[PromiseSettledResult<Result | undefined>, PromiseSettledResult<HostSide>]> {
+  const address = async () => {
+    const result = await step(`IPAM ADD (${config.ipam?.type})`, ipamAdd(config, args));
+    crashPoint('bridge-add:ipam-done');
+    return result;
+  };
+  const links = async () => {
+    const host = await setUpHostSide(runner, config, plan);
+    crashPoint('bridge-add:veth-in-netns');
+    return host;
+  };
+  const armed = armedCrashStep();
+  if (armed === undefined) return Promise.all([settle(address()), settle(links())]);
+  if (armed === 'bridge-add:veth-in-netns') {
+    const host = await settle(links());
+    return [await settle(address()), host];
+  }
+  const ipam = await settle(address());
+  return [ipam, await settle(links())];
 }
 
 /** Addresses the pod and the bridge once IPAM has answered and the links exist. */
@@ -64,11 +106,12 @@ async function connect(
     configureContainer(runner, args.netns, args.ifName, ips, routes),
     step('enabling IP forwarding', enableForwarding(runner, familiesOf(ips))),
   ]);
+  crashPoint('bridge-add:addresses-set');
   if (args.env[FAIL_AFTER_IPAM_ENV]) {
     throw new CniError(ErrorCode.Internal, `failing after IPAM ADD because ${FAIL_AFTER_IPAM_ENV} is set (a test hook)`);
   }
   const mtu = config.mtu === undefined ? {} : { mtu: config.mtu };
-  return bridgeResult({
+  const result = bridgeResult({
     bridge: { name: config.bridge, mac: host.bridgeMac, ...mtu },
     hostVeth: { name: plan.hostName, mac: plan.hostMac, ...mtu },
     container: { name: args.ifName, mac: plan.containerMac, ...mtu, sandbox: args.netns },
@@ -77,6 +120,8 @@ async function connect(
     // The config's dns wins over the IPAM plugin's, as in the reference bridge.
     dns: config.dns ?? ipam?.dns,
   });
+  crashPoint('bridge-add:before-result');
+  return result;
 }
 
 /**

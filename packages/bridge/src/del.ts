@@ -1,7 +1,7 @@
-import { CniError, IpRoute, type CmdArgs, type Runner } from '@tscni/core';
+import { IpRoute, type CmdArgs, type Runner } from '@tscni/core';
 import { loadConfig } from './config.js';
 import { ipamRun } from './ipam.js';
-import { step } from './steps.js';
+import { step, throwFailures } from './steps.js';
 import { hostVethName } from './veth.js';
 
 /**
@@ -18,8 +18,5 @@ export async function cmdDel(args: CmdArgs, runner: Runner): Promise<void> {
     // Deleting the host end deletes the container end with it.
     step(`deleting veth ${hostVeth}`, new IpRoute(runner).deleteLink(hostVeth)),
   ]);
-  const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [CniError.from(o.reason)] : []));
-  const [first, ...others] = failures;
-  if (!first) return;
-  throw new CniError(first.code, [first, ...others].map((f) => f.message).join('; '), first.details);
+  throwFailures(outcomes);
 }

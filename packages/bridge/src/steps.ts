@@ -20,3 +20,20 @@ export async function settleAll(work: ReadonlyArray<Promise<unknown>>): Promise<
   const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failure) throw failure.reason;
 }
+
+/** The outcome of `work`, as Promise.allSettled reports one. */
+export async function settle<T>(work: Promise<T>): Promise<PromiseSettledResult<T>> {
+  try {
+    return { status: 'fulfilled', value: await work };
+  } catch (reason) {
+    return { status: 'rejected', reason };
+  }
+}
+
+/** Throws one error for the failed outcomes (the first one's code, every message), if any failed. */
+export function throwFailures(outcomes: ReadonlyArray<PromiseSettledResult<unknown>>): void {
+  const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [CniError.from(o.reason)] : []));
+  const [first, ...others] = failures;
+  if (!first) return;
+  throw new CniError(first.code, [first, ...others].map((f) => f.message).join('; '), first.details);
+}

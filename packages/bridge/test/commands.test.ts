@@ -4,7 +4,7 @@ import { isAlreadyDone, requireNoFailure, runBatch } from '../src/batch.js';
 import { bridgeRepairCommands, createBridgeCommand, gatewayCommands } from '../src/bridge.js';
 import { loadConfig } from '../src/config.js';
 import { containerCommands } from '../src/container.js';
-import { hostVethName, randomMac, vethCommands } from '../src/veth.js';
+import { hostVethAlias, hostVethName, randomMac, vethCommands } from '../src/veth.js';
 
 describe('veth names and MACs', () => {
   it('derives the host name from containerID and ifname: stable, distinct, 15 bytes', () => {
@@ -15,20 +15,28 @@ describe('veth names and MACs', () => {
     expect(hostVethName('abc123', 'net1')).not.toBe(name);
   });
 
+  it('marks host veths with their network, a name too long for an alias cut and hashed', () => {
+    expect(hostVethAlias('kindnet')).toBe('tscni-bridge:kindnet');
+    const long = hostVethAlias('n'.repeat(255));
+    expect(Buffer.byteLength(long)).toBeLessThanOrEqual(255);
+    expect(long).toMatch(/^tscni-bridge:n+~[0-9a-f]{16}$/);
+    expect(hostVethAlias(`${'n'.repeat(254)}m`)).not.toBe(long);
+  });
+
   it('makes locally administered unicast MACs', () => {
     const first = parseInt(randomMac().slice(0, 2), 16);
     expect(first & 0x01).toBe(0);
     expect(first & 0x02).toBe(2);
   });
 
-  it('creates the container end directly in the pod namespace, then attaches the host end', () => {
+  it('creates the container end directly in the pod namespace, then attaches and marks the host end', () => {
     const plan = {
-      hostName: 'vethX', hostMac: '02:00:00:00:00:01', containerName: 'eth0', containerMac: '02:00:00:00:00:02',
+      hostName: 'vethX', hostAlias: 'tscni-bridge:net', hostMac: '02:00:00:00:00:01', containerName: 'eth0', containerMac: '02:00:00:00:00:02',
       netns: '/proc/7/ns/net', bridge: 'cni0', mtu: 1400, hairpinMode: true,
     };
     expect(vethCommands(plan).map((c) => c.join(' '))).toEqual([
       'link add vethX address 02:00:00:00:00:01 mtu 1400 type veth peer name eth0 address 02:00:00:00:00:02 mtu 1400 netns /proc/7/ns/net',
-      'link set vethX master cni0 up',
+      'link set vethX master cni0 up alias tscni-bridge:net',
       'link set vethX type bridge_slave hairpin on',
     ]);
   });

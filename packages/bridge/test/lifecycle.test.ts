@@ -169,6 +169,25 @@ describe('tscni-bridge: DEL, CHECK, rollback and bad input', () => {
       }
       expect(await allocations()).toEqual([]);
     });
+
+    it('GC deletes the veths of attachments that are not valid, and no other network\'s or unmarked one', async () => {
+      const [podA, podB] = await Promise.all([sandbox.namespace('gcv1'), sandbox.namespace('gcv2')]);
+      const other = config({ name: 'brother' });
+      await addOk(node, config(), { containerId: 'gc-veth-a', netns: podA.path });
+      await addOk(node, other, { containerId: 'gc-veth-b', netns: podB.path });
+      await sandbox.exec(node, 'ip', ['link', 'add', 'vethunmarked', 'type', 'veth', 'peer', 'name', 'vethunmarked-p']);
+      await sandbox.exec(node, 'ip', ['link', 'set', 'vethunmarked', 'master', 'cni0']);
+      const run = await runBridge(node, 'GC', config({ 'cni.dev/valid-attachments': [] }), { containerId: '', netns: '', ifName: '' });
+      expect(run).toMatchObject({ exitCode: 0, stdout: '' });
+      expect(await vethsInNode()).toEqual(expect.arrayContaining([hostVethName('gc-veth-b', 'eth0'), 'vethunmarked']));
+      expect(await vethsInNode()).not.toContain(hostVethName('gc-veth-a', 'eth0'));
+      expect(await linkNames(sandbox, podA)).toEqual(['lo']);
+      expect(await allocations()).toHaveLength(1); // brother's
+      expect((await runBridge(node, 'DEL', other, { containerId: 'gc-veth-b', netns: podB.path })).exitCode).toBe(0);
+      await sandbox.exec(node, 'ip', ['link', 'del', 'vethunmarked']);
+      expect(await vethsInNode()).toEqual([]);
+      expect(await allocations()).toEqual([]);
+    });
   });
 
   describe('a failure after IPAM ADD', () => {
