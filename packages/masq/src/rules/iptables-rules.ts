@@ -1,4 +1,4 @@
-import { Iptables, savedTable, type IptablesFlavour, type Runner } from '@tscni/core';
+import { Iptables, crashPoint, savedTable, type IptablesFlavour, type Runner } from '@tscni/core';
 import { COMMENTS, type RuleBackend, type RuleSet } from './rule-set.js';
 
 /**
@@ -71,7 +71,9 @@ export class IptablesRules implements RuleBackend {
 
   async replace(set: RuleSet): Promise<void> {
     const { jumps } = await this.read(set);
+    crashPoint('masq-add:before-commit');
     await this.tables(set).restore(restoreInput(set, jumps));
+    crashPoint('masq-add:after-commit');
   }
 
   private tables(set: RuleSet): Iptables {

@@ -1,4 +1,4 @@
-import { Nftables, type Runner } from '@tscni/core';
+import { Nftables, crashPoint, type Runner } from '@tscni/core';
 import { COMMENTS, type RuleBackend, type RuleSet } from './rule-set.js';
 
 /**
@@ -53,6 +53,8 @@ export class NftablesRules implements RuleBackend {
   }
 
   async replace(set: RuleSet): Promise<void> {
+    crashPoint('masq-add:before-commit');
     await this.nft.apply(replaceScript(set));
+    crashPoint('masq-add:after-commit');
   }
 }
