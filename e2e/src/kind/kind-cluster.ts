@@ -44,10 +44,22 @@ export class KindCluster {
     return this.setup.engine;
   }
 
-  /** kind's own wait is off: the nodes stay NotReady until tscni runs. */
+  /**
+   * kind's own wait is off: the nodes stay NotReady until tscni runs. One
+   * more try after a failed create: on a loaded 2-core machine a node's
+   * systemd has been seen to refuse kubeadm's daemon-reload ("failed to
+   * reload systemd"), which leaves no kubelet; that is kind's node, not tscni.
+   */
   async create(): Promise<void> {
     const image = this.setup.nodeImage ? ['--image', this.setup.nodeImage] : [];
-    await this.kind(['create', 'cluster', '--name', this.name, '--config', KIND_CONFIG, '--kubeconfig', this.kubeconfig, '--wait', '0s', ...image]);
+    const create = () => this.kind(['create', 'cluster', '--name', this.name, '--config', KIND_CONFIG, '--kubeconfig', this.kubeconfig, '--wait', '0s', ...image]);
+    try {
+      await create();
+    } catch (error) {
+      console.warn(`kind create cluster failed, once more after deleting it: ${(error as Error).message.split('\n').slice(-5).join('\n')}`);
+      await this.delete().catch(() => undefined);
+      await create();
+    }
   }
 
   async delete(): Promise<void> {
