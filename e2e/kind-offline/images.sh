@@ -75,7 +75,7 @@ busybox_image() { # OUT WORK REF USERLAND
 # An e2e test image's full name, as the framework at this Kubernetes version names it (test/utils/image).
 e2e_image() { # ID, as manifest.go keys it
   local manifest
-  manifest=$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')/test/utils/image/manifest.go
+  manifest=$(kubernetes_module_path Dir)/test/utils/image/manifest.go
   sed -n "s|^\s*configs\[$1\] = Config{list.PromoterE2eRegistry, \"\([^\"]*\)\", \"\([^\"]*\)\"}|registry.k8s.io/e2e-test-images/\1:\2|p" "$manifest"
 }
 
@@ -86,7 +86,7 @@ e2e_image() { # ID, as manifest.go keys it
 # them, with that layer once.
 conformance_images() { # OUT WORK
   local work=$2 agnhost_src
-  agnhost_src=$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')/test/images/agnhost
+  agnhost_src=$(kubernetes_module_path Dir)/test/images/agnhost
   mkdir -p "$work/agnhost/uploads"
   cp "$(bin agnhost)" "$(bin coredns)" "$agnhost_src/porter/localhost.crt" "$agnhost_src/porter/localhost.key" "$work/agnhost/"
   ln -s agnhost "$work/agnhost/agnhost-2"

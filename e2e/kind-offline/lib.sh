@@ -31,3 +31,9 @@ cached() {
   fi
   printf '%s\n' "$dir"
 }
+
+# kubernetes_module_path FIELD: a path of the k8s.io/kubernetes module at the pinned version, downloaded
+# into the module cache once: FIELD is Dir (its source tree) or GoMod (its go.mod).
+kubernetes_module_path() {
+  go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n "s/^\t\"$1\": \"\(.*\)\",\$/\1/p"
+}

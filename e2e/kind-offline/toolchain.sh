@@ -17,7 +17,7 @@ stamp_flags() { # the version stamps kubeadm compares (it refuses an unstamped v
 # staging module it requires at v0.0.0 is replaced by the published tag of the same release.
 kubernetes_module() {
   local dir=$1 gomod
-  gomod=$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/^\t"GoMod": "\(.*\)",$/\1/p')
+  gomod=$(kubernetes_module_path GoMod)
   {
     echo "module tscni.test/kubernetes-toolchain"
     grep -m1 '^go ' "$gomod"
@@ -63,7 +63,7 @@ build_crictl() { go_install "$1" "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSI
 # Kubernetes' own pause.c, from the kubernetes module in the module cache.
 build_pause() {
   local src
-  src=$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  src=$(kubernetes_module_path Dir)
   mkdir -p "$1/bin"
   gcc -Os -static -DVERSION="v$PAUSE_VERSION" -o "$1/bin/pause" "$src/build/pause/linux/pause.c"
   strip "$1/bin/pause"

@@ -4,14 +4,14 @@
  * pure value (no I/O); `fuzz.test.ts` executes it.
  */
 
+import { REQUIRED_ENV, SUPPORTED_VERSIONS, commandExistsIn } from '@tscni/core';
+import { rng } from '../random.js';
+
 export const PLUGINS = ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-route-sync'] as const;
 export type PluginName = (typeof PLUGINS)[number];
 
 const COMMANDS = ['ADD', 'DEL', 'CHECK', 'GC', 'STATUS', 'VERSION'] as const;
 export type Command = (typeof COMMANDS)[number];
-/** The first version that has each command (older ones answer code 1). */
-const SINCE: Record<Command, string> = { ADD: '0.3.0', DEL: '0.3.0', CHECK: '0.4.0', GC: '1.1.0', STATUS: '1.1.0', VERSION: '0.3.0' };
-const VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] as const;
 
 /** Where a case's plugin may write, and the namespace a pod would have: one set per worker. */
 export interface FuzzPaths {
@@ -23,16 +23,6 @@ export interface FuzzPaths {
   logFile: string;
   binDir: string;
 }
-
-/** The CNI_* variables each command needs (the spec's table). */
-const REQUIRED_ENV: Record<Command, readonly string[]> = {
-  ADD: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME', 'CNI_PATH'],
-  CHECK: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME', 'CNI_PATH'],
-  DEL: ['CNI_CONTAINERID', 'CNI_IFNAME', 'CNI_PATH'],
-  GC: ['CNI_PATH'],
-  STATUS: ['CNI_PATH'],
-  VERSION: [],
-};
 
 /** Config keys holding paths the plugin writes: never pointed elsewhere, or the suite would write there. */
 const PATH_KEYS = new Set(['dataDir', 'lockFile', 'stateDir', 'logFile']);
@@ -53,19 +43,7 @@ export interface FuzzCase {
   needsAttachment: boolean;
 }
 
-/** mulberry32: small, fast and the same sequence for the same seed everywhere. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Random = ReturnType<typeof rng>;
+type Random = () => number;
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
 /** Values of every wrong shape a field can be given. */
@@ -74,18 +52,12 @@ const PLUGIN_SPECIFIC = Array.from({ length: 100 }, (_, i) => 100 + i);
 const CONFIG_CODES = [2, 7, ...PLUGIN_SPECIFIC];
 
 export function versionsFor(command: Command): string[] {
-  return VERSIONS.filter((version) => compare(version, SINCE[command]) >= 0);
-}
-
-function compare(a: string, b: string): number {
-  const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-  return 0;
+  return SUPPORTED_VERSIONS.filter((version) => commandExistsIn(command, version));
 }
 
 /** A result of the previous plugin, in the version's shape. */
 function prevResult(version: string, paths: FuzzPaths): Record<string, unknown> {
-  const legacy = compare(version, '1.0.0') < 0;
+  const legacy = version.startsWith('0.');
   return {
     cniVersion: version,
     interfaces: [{ name: 'eth0', mac: '0a:58:0a:63:00:05', sandbox: paths.podNetns }],

@@ -56,7 +56,8 @@ export interface PluginIO {
   writeStderr(text: string): void;
 }
 
-const REQUIRED_ENV: Record<Command, readonly string[]> = {
+/** The CNI_* variables each command needs (the spec's table). */
+export const REQUIRED_ENV: Record<Command, readonly string[]> = {
   ADD: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME', 'CNI_PATH'],
   CHECK: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME', 'CNI_PATH'],
   // DEL must work after the container (and so its netns) is gone.
