@@ -1,5 +1,5 @@
 import { CRASH_AT_ENV, CRASH_STEPS, type SpecVersion } from '@tscni/core';
-import { ChainNode, FOLLOW_UPS, Sandbox, versionsOf, type FollowUp } from '@tscni/core/testing';
+import { ChainNode, FOLLOW_UPS, WORKING, Sandbox, versionsOf, type FollowUp } from '@tscni/core/testing';
 import { hostVethName } from '../src/index.js';
 
 const STEPS = [...CRASH_STEPS['tscni-bridge'], ...CRASH_STEPS['tscni-host-local']];
@@ -37,12 +37,6 @@ describe('tscni-bridge killed at every crash point', () => {
   });
   afterAll(() => sandbox.cleanup());
 
-  /** The pod has the address ADD gave it, the node reaches it, and it is not the keeper's. */
-  async function expectWorking(node: ChainNode, pod: ChainNode['pod'], result: Record<string, unknown>): Promise<void> {
-    const reach = await node.reach(pod, result);
-    expect(reach).toEqual({ address: expect.not.stringMatching(`^${node.keeper}$`), configured: true, pingable: true });
-  }
-
   async function crashThen(node: ChainNode, step: Step, followUp: FollowUp, containerId: string): Promise<void> {
     const rt = node.attachment(containerId);
     const next = node.attachment(`${containerId}-next`, node.nextPod);
@@ -56,9 +50,9 @@ describe('tscni-bridge killed at every crash point', () => {
         lockFree: left.lockFree,
       }).toEqual({ ...LEFT_BY[step], lockFree: true });
 
-      await node.followUp(followUp, rt, (result) => expectWorking(node, node.pod, result));
+      await node.followUp(followUp, rt, async (result) => expect(await node.reach(node.pod, result)).toMatchObject(WORKING));
       expect(await node.leftovers()).toEqual(node.clean);
-      await expectWorking(node, node.nextPod, await node.chain().add(node.conf, next));
+      expect(await node.reach(node.nextPod, await node.chain().add(node.conf, next))).toMatchObject(WORKING);
       await node.chain().del(node.conf, next);
     } catch (error) {
       await node.forget(rt, next);

@@ -1,5 +1,5 @@
 import { CRASH_AT_ENV, CRASH_STEPS, type SpecVersion } from '@tscni/core';
-import { ChainNode, FOLLOW_UPS, Sandbox, lockIsFree, versionsOf, type FollowUp, type TestNamespace } from '@tscni/core/testing';
+import { ChainNode, FOLLOW_UPS, WORKING, Sandbox, lockIsFree, versionsOf, type FollowUp, type TestNamespace } from '@tscni/core/testing';
 import { join } from 'node:path';
 import { masqLines, natRules } from './helpers.js';
 
@@ -47,11 +47,6 @@ describe('tscni-masq killed inside its rule transaction', () => {
   });
   afterAll(() => sandbox.cleanup());
 
-  async function expectWorking(node: ChainNode, pod: TestNamespace, result: Record<string, unknown>): Promise<void> {
-    const reach = await node.reach(pod, result);
-    expect(reach).toEqual({ address: expect.not.stringMatching(`^${node.keeper}$`), configured: true, pingable: true });
-  }
-
   async function crashThen(node: ChainNode, step: Step, followUp: FollowUp, containerId: string): Promise<void> {
     const rt = node.attachment(containerId);
     const next = node.attachment(`${containerId}-next`, node.nextPod);
@@ -63,10 +58,10 @@ describe('tscni-masq killed inside its rule transaction', () => {
       await expect(node.chain({ [CRASH_AT_ENV]: step }).add(node.conf, rt)).rejects.toThrow(`crash point ${step} reached`);
       expect({ rules: await rules(node), lockFree: await lockIsFree(masqLock(node)) }).toEqual({ rules: RULES_LEFT_BY[step], lockFree: true });
 
-      await node.followUp(followUp, rt, (result) => expectWorking(node, node.pod, result));
+      await node.followUp(followUp, rt, async (result) => expect(await node.reach(node.pod, result)).toMatchObject(WORKING));
       expect(await node.leftovers()).toEqual(node.clean);
       expect([[], RULES]).toContainEqual(await rules(node));
-      await expectWorking(node, node.nextPod, await node.chain().add(node.conf, next));
+      expect(await node.reach(node.nextPod, await node.chain().add(node.conf, next))).toMatchObject(WORKING);
       expect({ rules: await rules(node), lockFree: await lockIsFree(masqLock(node)) }).toEqual({ rules: RULES, lockFree: true });
       await node.chain().del(node.conf, next);
     } catch (error) {

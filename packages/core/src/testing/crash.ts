@@ -15,6 +15,9 @@ const run = promisify(execFile);
 /** The spec versions crash tests run at (0.3.0's result differs only in a field name 0.3.1 fixed). */
 export const CRASH_TEST_VERSIONS = ['0.3.1', '0.4.0', '1.0.0', '1.1.0'] as const satisfies readonly SpecVersion[];
 
+/** What `ChainNode.reach` says of a pod that works: its own address, configured, reached from the node. */
+export const WORKING = { keepers: false, configured: true, pingable: true } as const;
+
 /** What happens after an ADD was killed, before the next pod is added. */
 export const FOLLOW_UPS = {
   del: 'DEL with the netns',
@@ -176,8 +179,8 @@ export class ChainNode {
     }
   }
 
-  /** The address ADD gave, whether `pod` has it, and whether the node reaches it. */
-  async reach(pod: TestNamespace, result: Record<string, unknown>): Promise<{ address: string; configured: boolean; pingable: boolean }> {
+  /** The address ADD gave, whether it is the keeper's, whether `pod` has it, and whether the node reaches it (see WORKING). */
+  async reach(pod: TestNamespace, result: Record<string, unknown>): Promise<{ address: string; keepers: boolean; configured: boolean; pingable: boolean }> {
     const address = addressOf(result);
     const [configured, pingable] = await Promise.all([
       execIn(pod, 'ip', ['-o', 'addr', 'show']).then((out) => out.includes(` ${address}/`)),
@@ -186,7 +189,7 @@ export class ChainNode {
         () => false,
       ),
     ]);
-    return { address, configured, pingable };
+    return { address, keepers: address === this.keeperAddress, configured, pingable };
   }
 
   /** DEL of attachments a failed case may have left, so that it does not fail the cases after it. */
