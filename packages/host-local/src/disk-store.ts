@@ -18,6 +18,7 @@ import {
   staleStagedFiles,
 } from './disk-files.js';
 import { OwnerIndex } from './owner-index.js';
+import { PodRecords, type PodRecord } from './pod-record.js';
 import { isReadableOwner, sameOwner, type Allocation, type Owner, type Store } from './store.js';
 
 /**
@@ -30,6 +31,7 @@ import { isReadableOwner, sameOwner, type Allocation, type Owner, type Store } f
  */
 export class DiskStore implements Store {
   private readonly index: OwnerIndex;
+  private readonly pods: PodRecords;
   private readonly sideDir: string;
   /** The allocation file written ahead for an owner, which `reserve` links into place. */
   private staged: { owner: Owner; path: string } | undefined;
@@ -43,6 +45,7 @@ export class DiskStore implements Store {
   ) {
     this.sideDir = join(dataDir, '.tscni-host-local', network);
     this.index = new OwnerIndex(this.sideDir);
+    this.pods = new PodRecords(this.sideDir);
   }
 
   /**
@@ -125,6 +128,28 @@ export class DiskStore implements Store {
     return found.map((allocation) => allocation.ip);
   }
 
+  /** Notes who took `ips` (see PodRecord); the allocation files stay the reference's format. */
+  recordPod(ips: readonly string[], record: PodRecord): void {
+    for (const ip of ips) this.pods.write(ip, record);
+  }
+
+  /** The record of the pod holding `ip`, when ADD made one and it still describes the allocation. */
+  podRecord(ip: string, owner: Owner): PodRecord | undefined {
+    return this.pods.read(ip, owner);
+  }
+
+  /**
+   * Releases `ip` alone, and only while `owner` (exactly) holds it: what a
+   * person or the agent saw when they decided may have changed since.
+   */
+  releaseAddress(ip: string, owner: Owner): boolean {
+    const text = readText(join(this.dir, ip));
+    if (text === undefined || !sameOwner(parseOwner(text), owner)) return false;
+    this.release(ip);
+    this.index.set(owner, (this.index.get(owner) ?? []).filter((held) => held !== ip));
+    return true;
+  }
+
   releaseByOwner(owner: Owner): string[] {
     const ips = this.findByOwner(owner);
     for (const ip of ips) this.release(ip);
@@ -153,6 +178,7 @@ export class DiskStore implements Store {
   private rebuildIndex(): void {
     const allocations = this.allocations();
     this.index.rebuild(allocations);
+    this.pods.prune(allocations);
     const unreadable = allocations.filter((allocation) => !isReadableOwner(allocation.owner)).map((allocation) => allocation.ip);
     if (unreadable.length > 0) {
       this.log.warn('allocation files with no readable owner (emptied or cut short by a crash?) stay taken: remove them by hand once nothing uses their address', {
@@ -197,6 +223,7 @@ export class DiskStore implements Store {
     } catch (error) {
       if (!isCode(error, 'ENOENT')) throw error;
     }
+    this.pods.remove(ip);
   }
 
   private holds(ip: string, owner: Owner): boolean {

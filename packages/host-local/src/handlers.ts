@@ -4,6 +4,7 @@ import { loadConfig, type HostLocalConfig } from './config.js';
 import { ownerMatches } from './disk-files.js';
 import { DiskStore } from './disk-store.js';
 import { HostLocalCode } from './errors.js';
+import { podRecordOf } from './pod-record.js';
 import { assignableCount, describeSet, rangeFor } from './range.js';
 import { readResolvConf } from './resolv-conf.js';
 import { isReadableOwner, type Owner } from './store.js';
@@ -14,7 +15,17 @@ export const handlers: PluginHandlers = {
     const config = loadConfig(args);
     const dns = config.resolvConf ? readResolvConf(config.resolvConf) : undefined;
     const owner = ownerOf(args);
-    const allocate = (store: DiskStore) => new Allocator(store, config.rangeSets).allocate(owner, config.requested);
+    const record = podRecordOf(args);
+    const allocate = (store: DiskStore) => {
+      const ips = new Allocator(store, config.rangeSets).allocate(owner, config.requested);
+      try {
+        store.recordPod(ips.map((ip) => ip.address.split('/')[0]!), record);
+      } catch (error) {
+        store.releaseByOwner(owner); // all or nothing: no address without its record
+        throw error;
+      }
+      return ips;
+    };
     const ips = await withStore(config, args, allocate, { stageFor: owner });
     const result: Result = { ips };
     if (config.routes.length > 0) result.routes = config.routes;

@@ -1,4 +1,11 @@
 import { runPlugin } from '@tscni/core';
 import { handlers } from './handlers.js';
 
-await runPlugin(handlers, 'CNI tscni-host-local plugin (IPAM)');
+// A runtime runs a plugin with no arguments; `ipam ...` is a person on the
+// node, through `tscni ipam ...` (see admin/ipam-command.ts).
+if (process.argv[2] === 'ipam') {
+  const { runIpamCommand } = await import('./admin/ipam-command.js');
+  process.exitCode = await runIpamCommand(process.argv.slice(3));
+} else {
+  await runPlugin(handlers, 'CNI tscni-host-local plugin (IPAM)');
+}

@@ -1,5 +1,6 @@
 import { ChainRunner, type RuntimeConf } from '../chain/chain-runner.js';
 import { loadConfList } from '../chain/conflist.js';
+import { findPlugin } from '../sys/plugin-exec.js';
 import { CniError, ErrorCode } from '../spec/errors.js';
 import type { Attachment } from '../spec/types.js';
 import { LATEST_VERSION, versionInfo } from '../spec/versions.js';
@@ -8,6 +9,7 @@ const USAGE = `tscni: run a CNI network config list, as a container runtime woul
 
 usage: tscni add|check|del <network> <netns-path>
        tscni gc|status <network>
+       tscni ipam ls|check|release ...   (tscni-host-local's store; tscni ipam --help)
        tscni version
 
 environment:
@@ -27,13 +29,14 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     process.stdout.write(JSON.stringify(versionInfo()) + '\n');
     return 0;
   }
+  if (verb === 'ipam') return runIpam(argv.slice(1), env);
   const needsNetns = verb === 'add' || verb === 'check' || verb === 'del';
   if (!verb || !network || (needsNetns && !netns) || !['add', 'check', 'del', 'gc', 'status'].includes(verb)) {
     process.stderr.write(USAGE);
     return 2;
   }
   const chain = new ChainRunner({
-    cniPath: (env.CNI_PATH ?? '/opt/cni/bin').split(':').filter(Boolean),
+    cniPath: cniPathOf(env),
     cacheDir: env.CNI_CACHE_DIR ?? '/var/lib/cni',
   });
   const conf = await loadConfList(env.NETCONFPATH ?? '/etc/cni/net.d', network);
@@ -62,6 +65,24 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       break;
   }
   return 0;
+}
+
+/**
+ * `tscni ipam ...` is tscni-host-local's own (it owns the store's format and
+ * lock): the executable beside this one, else the one in CNI_PATH, runs it.
+ */
+async function runIpam(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { dirname } = process.getBuiltinModule('node:path');
+  const { spawnSync } = process.getBuiltinModule('node:child_process');
+  const beside = process.argv[1] ? [dirname(process.argv[1])] : [];
+  const hostLocal = await findPlugin('tscni-host-local', [...beside, ...cniPathOf(env)]);
+  const run = spawnSync(hostLocal, ['ipam', ...args], { stdio: 'inherit', env });
+  if (run.error) throw run.error;
+  return run.status ?? 1;
+}
+
+function cniPathOf(env: NodeJS.ProcessEnv): string[] {
+  return (env.CNI_PATH ?? '/opt/cni/bin').split(':').filter(Boolean);
 }
 
 /** cnitool's rule: a stable ID from the netns path when none is given. */
