@@ -24,8 +24,11 @@ describe('deploy/ manifests', () => {
     for (const kind of ['ServiceAccount', 'DaemonSet']) expect(find(kind).metadata.namespace).toBe('kube-system');
   });
 
-  it('lets the agent get, list and watch nodes, nothing more', () => {
-    expect(find('ClusterRole').rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }]);
+  it('lets the agent get, list and watch nodes and list pods (for the IPAM reconcile), nothing more', () => {
+    expect(find('ClusterRole').rules).toEqual([
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+    ]);
     const binding = find('ClusterRoleBinding');
     expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: find('ClusterRole').metadata.name });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: find('ServiceAccount').metadata.name, namespace: 'kube-system' }]);

@@ -1,4 +1,6 @@
-import { Sandbox, execIn } from '@tscni/core/testing';
+import { Sandbox, binary, execIn, execPluginIn } from '@tscni/core/testing';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import {
   API_IP, SEED, agentLog, eventually, kubeNode, makeSegment, ourRoutes, requireRunning, startAgent, stopAgent, type TestNode,
 } from '@tscni/route-sync/testing';
@@ -104,5 +106,80 @@ describeReal(`the agent against a real kube-apiserver${choice.usable ? '' : ` (s
     await putNode('kind-worker4', '172.17.0.6', '10.244.4.0/24');
     const seeds = [...SEED, { name: 'kind-worker4', ip: '172.17.0.6', podCidr: '10.244.4.0/24' }];
     await allConverge(seeds, 90_000);
+  });
+
+  describe('releasing the addresses of pods that no longer exist', () => {
+    let dataDir: string;
+    const node = () => nodes[0]!;
+    /** A pod bound to the node, as the scheduler leaves it (no kubelet here: it stays Pending, but exists). */
+    async function putPod(name: string): Promise<string> {
+      const file = join(dir, `pod-${name}.json`);
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName: node().name, containers: [{ name: 'c', image: 'pause' }] } };
+      await writeFile(file, JSON.stringify(pod));
+      await plane.kubectl(['apply', '-f', file]);
+      return plane.kubectl(['-n', 'default', 'get', 'pod', name, '-o', 'jsonpath={.metadata.uid}']);
+    }
+    /** What kubelet's ADD leaves in tscni-host-local's store for a pod (netns: none of ours exists, as for a dead sandbox). */
+    async function allocate(containerId: string, pod?: { name: string; uid: string }): Promise<string> {
+      const args = pod ? `IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=${pod.name};K8S_POD_UID=${pod.uid}` : undefined;
+      const config = { cniVersion: '1.0.0', name: 'tscni', type: 'tscni-bridge', ipam: { type: 'tscni-host-local', dataDir, ranges: [[{ subnet: '10.244.0.0/24' }]] } };
+      const run = await execPluginIn(undefined, binary('tscni-host-local'), { command: 'ADD', containerId, ifName: 'eth0', netns: '/var/run/netns/gone', cniPath: '/nonexistent', args }, config);
+      if (run.exitCode !== 0) throw new Error(run.stdout + run.stderr);
+      return ((run.json!.ips as Array<{ address: string }>)[0]!.address).split('/')[0]!;
+    }
+    const isHeld = (ip: string) => existsSync(join(dataDir, 'tscni', ip));
+    const reconcileOnce = (kubeconfig: string, ...args: string[]) => {
+      const run = spawnSync('ip', ['netns', 'exec', node().ns.name, binary('tscni-route-sync'), 'reconcile-ipam', '--node-name', node().name, '--kubeconfig', kubeconfig, '--ipam-data-dir', dataDir, ...args], { encoding: 'utf8' });
+      return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+    };
+
+    beforeAll(async () => {
+      dataDir = await sandbox.dir();
+      // The ServiceAccount admission wants the namespace's default account (no controller manager runs here to make it).
+      await plane.kubectl(['-n', 'default', 'create', 'serviceaccount', 'default']).catch(() => undefined);
+    });
+
+    test('on request: refused without RBAC on pods (nothing released), a dry run names the leak, the real run releases it alone', async () => {
+      const alive = await putPod('alive');
+      const kept = await allocate('ctr-alive', { name: 'alive', uid: alive });
+      const leaked = await allocate('ctr-gone', { name: 'gone', uid: '0b7a6a2e-0000-4000-8000-000000000001' });
+      const unattributed = await allocate('ctr-not-kubernetes');
+      const refused = reconcileOnce(join(dir, 'unbound.kubeconfig'), '--ipam-reconcile-grace', '0s');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("needs list on pods");
+      expect([kept, leaked, unattributed].map(isHeld)).toEqual([true, true, true]);
+
+      const kubeconfig = join(dir, `${node().name}.kubeconfig`);
+      const dry = reconcileOnce(kubeconfig, '--ipam-reconcile-grace', '0s', '--dry-run');
+      expect(dry.code).toBe(0);
+      expect(dry.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([{ wouldRelease: expect.objectContaining({ ip: leaked }) }]);
+      expect(isHeld(leaked)).toBe(true);
+      // Younger than the grace period: kept, and said so.
+      expect(reconcileOnce(kubeconfig).stdout).toContain('keptUntilGraceEnds');
+      expect(isHeld(leaked)).toBe(true);
+      const real = reconcileOnce(kubeconfig, '--ipam-reconcile-grace', '0s');
+      expect(real.code).toBe(0);
+      expect(real.stdout).toContain(`"released":{"network":"tscni","ip":"${leaked}"`);
+      expect([kept, leaked, unattributed].map(isHeld)).toEqual([true, false, true]);
+    });
+
+    test("periodically, in the agent: a deleted pod's address is released after the grace period, a live one never", async () => {
+      const kubeconfig = join(dir, `${node().name}.kubeconfig`);
+      const doomed = await putPod('doomed');
+      const survivor = await putPod('survivor');
+      const doomedIp = await allocate('ctr-doomed', { name: 'doomed', uid: doomed });
+      const survivorIp = await allocate('ctr-survivor', { name: 'survivor', uid: survivor });
+      await stopAgent(node());
+      await startAgent(node(), kubeconfig, ['--ipam-data-dir', dataDir, '--ipam-reconcile-interval', '1s', '--ipam-reconcile-grace', '2s']);
+      await new Promise((resolve) => setTimeout(resolve, 5_000)); // several passes, both pods present
+      expect([doomedIp, survivorIp].map(isHeld)).toEqual([true, true]);
+      await plane.kubectl(['-n', 'default', 'delete', 'pod', 'doomed', '--grace-period=0', '--force']);
+      await eventually(async () => {
+        await requireRunning(node());
+        expect(isHeld(doomedIp)).toBe(false);
+      });
+      expect(await agentLog(node())).toMatch(/released the address of a pod that no longer exists.*"pod":"default\/doomed"/);
+      expect(isHeld(survivorIp)).toBe(true);
+    });
   });
 });

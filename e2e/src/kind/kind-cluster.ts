@@ -19,7 +19,7 @@ export interface KubeNode {
   status: { addresses: Array<{ type: string; address: string }>; conditions: Array<{ type: string; status: string }> };
 }
 export interface KubePod {
-  metadata: { name: string; labels?: Record<string, string> };
+  metadata: { name: string; namespace?: string; uid?: string; labels?: Record<string, string> };
   spec: { nodeName: string };
   status: { podIP: string; phase: string };
 }

@@ -21,7 +21,7 @@ describe('tscni ipam', () => {
     const run = spawnSync(binary('tscni'), ['ipam', ...args, '--data-dir', dataDir], { encoding: 'utf8' });
     return { code: run.status, stdout: run.stdout, stderr: run.stderr };
   };
-  const lines = (stdout: string) => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+  const lines = (stdout: string) => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
   const sideFile = (ip: string) => join(dataDir, '.tscni-host-local', 'podnet', 'pods', ip);
 
   beforeAll(async () => {

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { familyOf, type NetConfList } from '@tscni/core';
 
 export const CONFLIST_NAME = '10-tscni.conflist';
+/** The network's name: tscni-host-local keeps its addresses in `<dataDir>/tscni`. */
+export const NETWORK_NAME = 'tscni';
 
 /**
  * The versions a runtime may run the chain at, for runtimes whose libcni
@@ -44,7 +46,7 @@ export function buildConflist(input: ConflistInput): NetConfList {
   return {
     cniVersion: input.cniVersion ?? DEFAULT_CONFLIST_VERSION,
     cniVersions: [...CONFLIST_VERSIONS],
-    name: 'tscni',
+    name: NETWORK_NAME,
     plugins: [
       {
         type: 'tscni-bridge',

@@ -7,6 +7,8 @@ export interface HealthStatus {
   lastError: string | undefined;
   /** The last Node list or watch failed with this (a 403 names the RBAC it lacks). */
   apiError?: string | undefined;
+  /** The last reconcile of IPAM addresses failed with this (it does not make the agent unhealthy: routes are its job). */
+  ipamReconcileError?: string | undefined;
 }
 
 /**

@@ -2,8 +2,11 @@ import { chmod, copyFile, mkdir, rename, stat, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from '@tscni/core';
 
-/** What a node needs in its CNI bin dir: the plugins and the Node runtime they exec. */
-export const PLUGIN_EXECUTABLES = ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-route-sync', 'tscni-node'];
+/**
+ * What a node needs in its CNI bin dir: the plugins, the Node runtime they
+ * exec, and the `tscni` CLI for a person on the node (`tscni ipam ls`).
+ */
+export const PLUGIN_EXECUTABLES = ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-route-sync', 'tscni-node', 'tscni'];
 
 /**
  * Copies the executables that sit beside this one into `binDir`, each

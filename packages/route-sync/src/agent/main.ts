@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { IpRoute, createLogger, enableForwarding, execaRunner, type Logger } from '@tscni/core';
 import { serveHealth } from './health.js';
 import { installPlugins } from './install.js';
+import { nodeIpamReconciler, reconcileEvery } from './ipam.js';
 import { masqLockFile } from './conflist.js';
 import { masqRules } from './masq-set.js';
 import { nodeInfoOfCached } from './node-info.js';
@@ -61,13 +62,20 @@ async function runUntilSignal(options: AgentOptions, log: Logger): Promise<void>
     return true;
   }, log);
   const watch: NodeWatch = new NodeWatch(kubeConfig, () => loop.schedule(), log);
-  const server = options.healthAddr ? await serveHealth(options.healthAddr, () => ({ ...loop.health, apiError: watch.lastError })) : undefined;
+  let ipamReconcileError: string | undefined;
+  const reconcile =
+    options.ipamReconcileIntervalMs > 0
+      ? reconcileEvery(nodeIpamReconciler(options, kubeConfig, log), options.ipamReconcileIntervalMs, log, (error) => (ipamReconcileError = error))
+      : undefined;
+  const health = () => ({ ...loop.health, apiError: watch.lastError, ...(reconcile ? { ipamReconcileError } : {}) });
+  const server = options.healthAddr ? await serveHealth(options.healthAddr, health) : undefined;
   log.info('agent started', { server: kubeConfig.getCurrentCluster()?.server, health: options.healthAddr });
   await watch.start();
   await stopRequested;
   log.info('agent stopping');
   await watch.stop();
   await loop.stop();
+  await reconcile?.stop();
   server?.close();
 }
 

@@ -15,6 +15,10 @@ export interface AgentOptions {
   cniVersion: ConflistVersion;
   /** tscni-host-local's dataDir in the conflist; undefined keeps its default. */
   ipamDataDir: string | undefined;
+  /** How often the addresses of pods that no longer exist are looked for and released; 0: never. */
+  ipamReconcileIntervalMs: number;
+  /** How long a pod must have been missing, and its address held, before the address is released. */
+  ipamReconcileGraceMs: number;
   installPlugins: boolean;
   /** The port-mapping plugin chained for hostPorts when it is in cniBinDir; empty: none. */
   portMapPlugin: string;
@@ -40,6 +44,16 @@ const FLAGS = {
     env: 'TSCNI_IPAM_DATA_DIR',
     default: '',
     help: "tscni-host-local's store (default: its own, /var/lib/cni/networks); a tmpfs such as /run/tscni/ipam forgets addresses at reboot",
+  },
+  'ipam-reconcile-interval': {
+    env: 'TSCNI_IPAM_RECONCILE_INTERVAL',
+    default: '0',
+    help: "how often to release the addresses of this node's pods that no longer exist (such as 5m; 0 never; needs list on pods)",
+  },
+  'ipam-reconcile-grace': {
+    env: 'TSCNI_IPAM_RECONCILE_GRACE',
+    default: '5m',
+    help: 'how long a pod must have been gone, and its address held, before the address is released',
   },
   'cni-bin-dir': { env: 'TSCNI_CNI_BIN_DIR', default: '/opt/cni/bin', help: 'where --install-plugins copies the executables' },
   'install-plugins': { env: 'TSCNI_INSTALL_PLUGINS', default: 'false', help: 'copy the plugin executables into --cni-bin-dir at start', boolean: true },
@@ -102,6 +116,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
     cniBinDir: absolutePath('--cni-bin-dir', text('cni-bin-dir')),
     cniVersion: oneOf('--cni-version', text('cni-version'), CONFLIST_VERSIONS),
     ipamDataDir: text('ipam-data-dir') ? absolutePath('--ipam-data-dir', text('ipam-data-dir')) : undefined,
+    ipamReconcileIntervalMs: durationOption('--ipam-reconcile-interval', text('ipam-reconcile-interval')),
+    ipamReconcileGraceMs: durationOption('--ipam-reconcile-grace', text('ipam-reconcile-grace')),
     installPlugins: values['install-plugins'] === true || booleanEnv('TSCNI_INSTALL_PLUGINS', env),
     portMapPlugin: pluginName('--portmap-plugin', text('portmap-plugin')),
     stateDir: absolutePath('--state-dir', text('state-dir')),
@@ -114,6 +130,15 @@ function prefixOption(flag: string, value: string): string {
   const prefix = parsePrefix(value);
   if (!prefix) throw new UsageError(`${flag}: "${value}" is not a CIDR (such as 10.244.0.0/16)`);
   return formatPrefix(prefix);
+}
+
+const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** "90s", "5m", "1h", "500ms"; a bare number is seconds. */
+function durationOption(flag: string, value: string): number {
+  const match = /^(\d+)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) throw new UsageError(`${flag}: "${value}" is not a duration (such as 30s, 5m or 1h)`);
+  return Number(match[1]) * DURATION_UNITS_MS[(match[2] ?? 's') as keyof typeof DURATION_UNITS_MS];
 }
 
 function absolutePath(flag: string, value: string): string {

@@ -75,7 +75,7 @@ describe('the agent in three nodes on one segment', () => {
   test('--install-plugins copied the executables beside it, the runtime included', async () => {
     const installed = await eventually(async () => {
       const names = (await readdir(binDir)).sort();
-      expect(names).toEqual(['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-node', 'tscni-route-sync']);
+      expect(names).toEqual(['tscni', 'tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-node', 'tscni-route-sync']);
       return names;
     });
     for (const name of installed) expect((await stat(join(binDir, name))).size).toBe((await stat(binary(name))).size);

@@ -13,6 +13,8 @@ describe('parseOptions', () => {
       cniBinDir: '/opt/cni/bin',
       cniVersion: '1.0.0',
       ipamDataDir: undefined,
+      ipamReconcileIntervalMs: 0,
+      ipamReconcileGraceMs: 300_000,
       installPlugins: false,
       portMapPlugin: 'portmap',
       stateDir: '/run/tscni',
@@ -42,6 +44,14 @@ describe('parseOptions', () => {
       ipamDataDir: '/run/tscni/ipam',
     });
     expect(parseOptions([], { NODE_NAME: 'n', TSCNI_PORTMAP_PLUGIN: '' })).toMatchObject({ portMapPlugin: '' });
+    expect(parseOptions(['--ipam-reconcile-interval', '90s', '--ipam-reconcile-grace', '1h'], { NODE_NAME: 'n', TSCNI_IPAM_RECONCILE_INTERVAL: '5m' })).toMatchObject({
+      ipamReconcileIntervalMs: 90_000,
+      ipamReconcileGraceMs: 3_600_000,
+    });
+    expect(parseOptions([], { NODE_NAME: 'n', TSCNI_IPAM_RECONCILE_INTERVAL: '300', TSCNI_IPAM_RECONCILE_GRACE: '500ms' })).toMatchObject({
+      ipamReconcileIntervalMs: 300_000,
+      ipamReconcileGraceMs: 500,
+    });
     const repeated = parseOptions(['--node-name', 'n', '--cluster-cidr', '10.1.0.0/16', '--cluster-cidr', '10.2.0.0/16'], env);
     expect(repeated).toMatchObject({ clusterCidrs: ['10.1.0.0/16', '10.2.0.0/16'] });
   });
@@ -55,6 +65,8 @@ describe('parseOptions', () => {
     [['--node-name', 'n', '--cni-version', '1.2.0'], '--cni-version: "1.2.0" must be one of 0.3.1, 0.4.0, 1.0.0, 1.1.0'],
     [['--node-name', 'n', '--ipam-data-dir', 'ipam'], '--ipam-data-dir: "ipam" must be an absolute path'],
     [['--node-name', 'n', '--portmap-plugin', '/opt/cni/bin/portmap'], "--portmap-plugin takes a plugin's name in --cni-bin-dir, not a path"],
+    [['--node-name', 'n', '--ipam-reconcile-interval', '5 minutes'], '--ipam-reconcile-interval: "5 minutes" is not a duration'],
+    [['--node-name', 'n', '--ipam-reconcile-grace=-1s'], '--ipam-reconcile-grace: "-1s" is not a duration'],
     [['--node-name', 'n', '--frobnicate'], "Unknown option '--frobnicate'"],
   ])('%j is refused: %s', (argv, message) => {
     expect(() => parseOptions(argv, {})).toThrow(message);
