@@ -131,6 +131,24 @@ function kindSuite(mode: 'online' | 'offline'): void {
       }
     });
 
+    it("records the pod kubelet names at each ADD (tscni ipam ls); the agent's reconcile, with the DaemonSet's RBAC, releases a leaked address and nothing else", async () => {
+      const demo = (await pods('app=demo'))[0]!;
+      const node = demo.spec.nodeName;
+      const held = (await cluster.onNode(node, ['/opt/cni/bin/tscni', 'ipam', 'ls', '--json'])).trim().split('\n').map((line) => JSON.parse(line));
+      expect(held).toContainEqual(expect.objectContaining({ network: 'tscni', ip: demo.status.podIP, pod: expect.objectContaining({ namespace: 'default', name: demo.metadata.name, uid: demo.metadata.uid }) }));
+      // What a runtime that died between ADD and DEL leaves: an address held for a pod that is gone.
+      const podCidr = (await nodes()).find((n) => n.metadata.name === node)!.spec.podCIDR!;
+      const config = JSON.stringify({ cniVersion: '1.0.0', name: 'tscni', type: 'tscni-bridge', ipam: { type: 'tscni-host-local', ranges: [[{ subnet: podCidr }]] } });
+      const env = 'CNI_COMMAND=ADD CNI_CONTAINERID=leaked-sandbox CNI_NETNS=/var/run/netns/gone CNI_IFNAME=eth0 CNI_PATH=/opt/cni/bin CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=gone;K8S_POD_UID=0b7a6a2e-0000-4000-8000-00000000dead"';
+      const leaked = JSON.parse(await cluster.onNode(node, ['sh', '-c', `echo '${config}' | ${env} /opt/cni/bin/tscni-host-local`])).ips[0].address.split('/')[0];
+      expect(await cluster.onNode(node, ['sh', '-c', '/opt/cni/bin/tscni ipam check --json; echo exit $?'])).toMatch(new RegExp(`"ip":"${leaked}".*its network namespace /var/run/netns/gone is gone[^]*exit 1`));
+      const agent = (await cluster.kubectlJson<KubeList<KubePod>>(['-n', 'kube-system', 'get', 'pods', '-l', 'app=tscni'])).items.find((pod) => pod.spec.nodeName === node)!;
+      const out = await cluster.kubectl(['-n', 'kube-system', 'exec', agent.metadata.name, '--', '/opt/tscni/bin/tscni-route-sync', 'reconcile-ipam', '--ipam-reconcile-grace', '0s']);
+      expect(out.trim().split('\n').map((line) => JSON.parse(line))).toEqual([{ released: expect.objectContaining({ ip: leaked }) }]);
+      expect(await addressFiles(node)).not.toContain(leaked);
+      expect(await addressFiles(node)).toContain(demo.status.podIP);
+    });
+
     it("routes each peer's podCIDR via its InternalIP (protocol 243), with one masquerade rule set per node", async () => {
       const all = await nodes();
       for (const node of all) {
