@@ -44,7 +44,8 @@ export async function linkNames(sandbox: Sandbox, ns: TestNamespace, type?: stri
 
 /** The files of an IPAM store named after an allocated address (not its lock or bookkeeping). */
 export async function allocationFiles(sandbox: Sandbox, node: TestNamespace, dir: string): Promise<string[]> {
-  const out = await sandbox.exec(node, 'find', [dir, '-type', 'f']);
+  // Not under .tscni-host-local: host-local's index and pod records, named by address too.
+  const out = await sandbox.exec(node, 'find', [dir, '-name', '.tscni-host-local', '-prune', '-o', '-type', 'f', '-print']);
   return out
     .split('\n')
     .filter(Boolean)
