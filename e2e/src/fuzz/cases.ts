@@ -5,7 +5,7 @@
  */
 
 import { REQUIRED_ENV, SUPPORTED_VERSIONS, commandExistsIn } from '@tscni/core';
-import { rng } from '../random.js';
+import { rng } from '@tscni/core/testing';
 
 export const PLUGINS = ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-route-sync'] as const;
 export type PluginName = (typeof PLUGINS)[number];

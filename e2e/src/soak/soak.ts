@@ -1,6 +1,6 @@
 import { ChainRunner, CRASH_AT_ENV, CRASH_STEPS, type RuntimeConf } from '@tscni/core';
 import { BIN_DIR, ChainNode, execIn, type Leftovers, type Sandbox } from '@tscni/core/testing';
-import { rng } from '../random.js';
+import { rng } from '@tscni/core/testing';
 import { calibrateBusyboxTime, measuringRunner } from '../peak-memory.js';
 
 /** Every crash point a pod's ADD through the node's chain can reach. */

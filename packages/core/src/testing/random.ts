@@ -1,4 +1,4 @@
-/** mulberry32: a small seeded generator, the same sequence for the same seed everywhere (fuzz, soak). */
+/** mulberry32: a small seeded generator, the same sequence for the same seed everywhere (fuzz, soak, the address checks). */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
