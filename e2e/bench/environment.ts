@@ -4,7 +4,7 @@ import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REFERENCE_BIN_DIR } from '@tscni/core/testing';
-import { TSCNI_BIN_DIR } from './executables.js';
+import { BUN, TSCNI_BIN_DIR } from './executables.js';
 
 const run = promisify(execFile);
 
@@ -15,6 +15,8 @@ export interface Environment {
   cores: number;
   kernel: string;
   node: string;
+  /** What the plugins run on: the compiled Bun binary, or Node bundles (a `--plugins-on node` build). */
+  plugins: string;
   reference: string;
   commit: string;
   /** Where the tscni executables came from. */
@@ -25,8 +27,9 @@ export interface Environment {
 
 export async function describeEnvironment(): Promise<Environment> {
   const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
-  const [node, reference, commit] = await Promise.all([
+  const [node, plugins, reference, commit] = await Promise.all([
     run(join(TSCNI_BIN_DIR, 'tscni-node'), ['--version']).then((r) => r.stdout.trim(), () => 'unknown'),
+    pluginRuntime(),
     referenceVersion(),
     run('git', ['rev-parse', '--short', 'HEAD']).then((r) => r.stdout.trim(), () => 'unknown'),
   ]);
@@ -36,11 +39,19 @@ export async function describeEnvironment(): Promise<Environment> {
     cores: cpus().length,
     kernel: release(),
     node,
+    plugins,
     reference,
     commit,
     bin: TSCNI_BIN_DIR,
     loadAtStart: loadavg(),
   };
+}
+
+async function pluginRuntime(): Promise<string> {
+  const head = await readFile(join(TSCNI_BIN_DIR, 'tscni')).then((bytes) => bytes.subarray(0, 2).toString(), () => '');
+  if (head === '#!') return 'Node bundles (tscni-node)';
+  const bun = await run(BUN, ['--version']).then((r) => r.stdout.trim(), () => 'unknown');
+  return `one Bun-compiled binary (bun ${bun})`;
 }
 
 /** Debian's build prints "version unknown": the package version says which release it is. */
@@ -61,7 +72,7 @@ export function formatEnvironment(env: Environment): string {
   const load = (values: number[] | undefined) => values?.map((v) => v.toFixed(2)).join(' ') ?? '-';
   return [
     `date ${env.date}  commit ${env.commit}  tscni executables ${env.bin}`,
-    `cpu ${env.cpu}, ${env.cores} cores; kernel ${env.kernel}; tscni-node ${env.node}`,
+    `cpu ${env.cpu}, ${env.cores} cores; kernel ${env.kernel}; plugins: ${env.plugins}; agent: tscni-node ${env.node}`,
     `reference ${env.reference} in ${REFERENCE_BIN_DIR}`,
     `load average (1, 5, 15 min) at start ${load(env.loadAtStart)}, at end ${load(env.loadAtEnd)}`,
   ].join('\n');

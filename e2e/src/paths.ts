@@ -15,5 +15,5 @@ function findRoot(from: string): string {
 
 export const REPO_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 
-/** The built executables and the tscni-node runtime (`npm run build`). */
+/** The built executables (`npm run build`): the plugins' binary and its links, the agent and its Node runtime. */
 export const PLUGIN_DIR = join(REPO_ROOT, 'dist', 'cni', 'bin');

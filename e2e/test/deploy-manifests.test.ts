@@ -1,10 +1,9 @@
 import { loadAllYaml } from '@kubernetes/client-node';
 import { binary } from '@tscni/core/testing';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_MANIFEST, DEPLOY_DIR, IMAGE, KIND_CONFIG } from '../src/kind/kind-cluster.js';
-import { PLUGIN_DIR } from '../src/paths.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -66,7 +65,7 @@ describe('deploy/ manifests', () => {
   });
 
   it('sets only environment variables the agent reads', () => {
-    const usage = spawnSync(binary('tscni-route-sync'), ['agent', '--help'], { encoding: 'utf8' }).stdout;
+    const usage = spawnSync(binary('tscni-route-sync-agent'), ['--help'], { encoding: 'utf8' }).stdout;
     for (const { name } of agent.env as Doc[]) expect(usage).toContain(`env ${name}`);
   });
 
@@ -85,17 +84,17 @@ describe('deploy/Dockerfile', () => {
     for (const tool of ['iproute2', 'iptables', 'nftables']) expect(dockerfile).toContain(` ${tool}`);
   });
 
-  it('copies every built executable and starts the agent, which installs them', () => {
-    const executables = readdirSync(PLUGIN_DIR).filter((f) => f.startsWith('tscni') && f !== 'tscni-node' && !f.endsWith('.tmp'));
-    for (const file of executables) expect(dockerfile).toContain(`dist/cni/bin/${file} `);
-    expect(dockerfile).toContain('ln -s /usr/local/bin/node /opt/tscni/bin/tscni-node');
-    expect(dockerfile).toContain('ENTRYPOINT ["/opt/tscni/bin/tscni-route-sync", "agent", "--install-plugins"]');
+  it('copies the plugins\' binary and the agent, links the plugin names, and starts the agent, which installs them', () => {
+    expect(dockerfile).toContain('COPY dist/cni/bin/tscni dist/cni/bin/tscni-route-sync-agent /opt/tscni/bin/');
+    expect(dockerfile).toContain('for name in tscni-bridge tscni-host-local tscni-masq tscni-route-sync; do');
+    expect(dockerfile).toContain('ln /opt/tscni/bin/tscni /opt/tscni/bin/$name;');
+    expect(dockerfile).toContain('ENTRYPOINT ["/opt/tscni/bin/tscni-route-sync-agent", "--install-plugins"]');
   });
 
   // docker's legacy builder reads only the context root's .dockerignore (not Dockerfile.dockerignore).
-  it('has a context of the bundles alone, from the .dockerignore at the repository root', () => {
+  it('has a context of the two executables alone, from the .dockerignore at the repository root', () => {
     const ignore = readFileSync(join(DEPLOY_DIR, '..', '.dockerignore'), 'utf8').split('\n').filter((line) => line && !line.startsWith('#'));
-    expect(ignore).toEqual(['*', '!dist/cni/bin/tscni', '!dist/cni/bin/tscni-*', 'dist/cni/bin/tscni-node']);
+    expect(ignore).toEqual(['*', '!dist/cni/bin/tscni', '!dist/cni/bin/tscni-route-sync-agent']);
   });
 });
 

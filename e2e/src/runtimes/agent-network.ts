@@ -34,7 +34,7 @@ export interface AgentNetwork {
 
 /**
  * The conflist the node agent writes for `node`, made by the built
- * `tscni-route-sync agent` itself rather than by hand: an API server holding
+ * `tscni-route-sync-agent` itself rather than by hand: an API server holding
  * this one Node is started inside the node namespace, the agent runs there
  * (as its DaemonSet runs on a node) with every directory under the sandbox,
  * and once the conflist is written both are stopped. What the agent left in

@@ -65,8 +65,8 @@ export class CtrCniFiles {
   }
 
   /**
-   * A link, not a copy: the plugins start `tscni-node` from beside the path
-   * they were run as, so the runtime is linked the same way. A link that
+   * A link, not a copy: each plugin name is the same 100 MB binary, which
+   * runs the plugin its link is named after. A link that
    * already points at the same file is one a killed run left: adopted.
    */
   private async link(target: string): Promise<void> {

@@ -42,7 +42,7 @@ const tscniNetwork: NetworkUnderTest = {
   subnet: '10.89.10.0/24',
   masqueradesPerPod: false,
   leaksOnDelWithoutNetns: false,
-  tscniExecutables: ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-route-sync', 'tscni-node'],
+  tscniExecutables: ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-route-sync'],
   // Not a hand-written list: the one the node agent writes for a node with this podCIDR.
   // The node has no address of its own; a lone node's InternalIP routes nothing.
   setUp: async (sandbox, node) => {

@@ -8,6 +8,7 @@ export * from './skel/dispatch.js';
 export * from './skel/main.js';
 export * from './skel/delegate.js';
 export * from './skel/crash-point.js';
+export * from './skel/executable.js';
 export * from './log.js';
 export * from './sys/runner.js';
 export * from './sys/netns.js';

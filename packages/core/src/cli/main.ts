@@ -1,6 +1,7 @@
 import { ChainRunner, type RuntimeConf } from '../chain/chain-runner.js';
 import { loadConfList } from '../chain/conflist.js';
 import { findPlugin } from '../sys/plugin-exec.js';
+import { ownExecutable } from '../skel/executable.js';
 import { CniError, ErrorCode } from '../spec/errors.js';
 import type { Attachment } from '../spec/types.js';
 import { LATEST_VERSION, versionInfo } from '../spec/versions.js';
@@ -74,7 +75,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 async function runIpam(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { dirname } = process.getBuiltinModule('node:path');
   const { spawnSync } = process.getBuiltinModule('node:child_process');
-  const beside = process.argv[1] ? [dirname(process.argv[1])] : [];
+  const self = ownExecutable();
+  const beside = self ? [dirname(self)] : [];
   const hostLocal = await findPlugin('tscni-host-local', [...beside, ...cniPathOf(env)]);
   const run = spawnSync(hostLocal, ['ipam', ...args], { stdio: 'inherit', env });
   if (run.error) throw run.error;

@@ -2,6 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Command } from '../spec/versions.js';
 import { readPluginOutput, type Env } from '../sys/plugin-exec.js';
+import { ownExecutable } from './executable.js';
 import { dispatch, type PluginHandlers } from './dispatch.js';
 
 /**
@@ -25,7 +26,7 @@ export function registerInProcessPlugin(type: string, handlers: PluginHandlers):
 /** The handlers to run in-process for the plugin found at `path`, if any. */
 export async function inProcessHandlers(type: string, path: string): Promise<PluginHandlers | undefined> {
   const handlers = registry.get(type);
-  const self = process.argv[1];
+  const self = ownExecutable();
   if (!handlers || !self || process.env.TSCNI_NO_IN_PROCESS === '1') return undefined;
   const [found, own] = await Promise.all([realpath(dirname(path)), realpath(dirname(self))]).catch(() => []);
   return found !== undefined && found === own ? handlers : undefined;

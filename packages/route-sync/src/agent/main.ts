@@ -12,14 +12,14 @@ import { UsageError, parseOptions, usage, type AgentOptions } from './options.js
 import { SyncLoop } from './sync-loop.js';
 import { NodeSync } from './sync.js';
 
-/** `tscni-route-sync agent [options]`: runs until SIGTERM or SIGINT; returns the exit code. */
+/** `tscni-route-sync-agent [options]`: runs until SIGTERM or SIGINT; returns the exit code. */
 export async function runAgent(argv: string[]): Promise<number> {
   let options: AgentOptions | 'help';
   try {
     options = parseOptions(argv, process.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`tscni-route-sync agent: ${error.message}\nTry --help.\n`);
+    process.stderr.write(`tscni-route-sync-agent: ${error.message}\nTry --help.\n`);
     return 2;
   }
   if (options === 'help') {

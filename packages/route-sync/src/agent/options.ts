@@ -77,7 +77,7 @@ export function usage(): string {
     const fallback = flag.default ? ` (default ${JSON.stringify(flag.default)})` : '';
     return `  --${name}${value}\n      ${flag.help}${fallback}; env ${flag.env}`;
   });
-  return ['usage: tscni-route-sync agent [options]', '', ...lines, '  --help', '      this text'].join('\n');
+  return ['usage: tscni-route-sync-agent [options]', '', ...lines, '  --help', '      this text'].join('\n');
 }
 
 /** Flags win over environment variables, which win over defaults. Throws UsageError. */

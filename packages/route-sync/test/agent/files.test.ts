@@ -4,7 +4,7 @@ import { silentLogger } from '@tscni/core';
 import { Sandbox } from '@tscni/core/testing';
 import { writeFileAtomically } from '../../src/agent/atomic-file.js';
 import { buildConflist } from '../../src/agent/conflist.js';
-import { PLUGIN_EXECUTABLES, installPlugins } from '../../src/agent/install.js';
+import { MULTI_CALL_BINARY, PLUGIN_NAMES, installPlugins } from '../../src/agent/install.js';
 
 const sandbox = new Sandbox('rs');
 afterAll(() => sandbox.cleanup());
@@ -81,21 +81,34 @@ describe('buildConflist', () => {
 });
 
 describe('installPlugins', () => {
-  test('copies the executables beside it into the bin dir, then skips unchanged ones', async () => {
+  test('copies the binary beside it into the bin dir, links every plugin name to it, then changes nothing', async () => {
     const source = await sandbox.dir();
     const target = join(await sandbox.dir(), 'opt-cni-bin');
     await mkdir(target);
-    for (const name of PLUGIN_EXECUTABLES) await writeFile(join(source, name), `#!/bin/sh\necho ${name}\n`);
+    await writeFile(join(source, MULTI_CALL_BINARY), '#!/bin/sh\necho tscni\n');
+    await writeFile(join(target, 'tscni-node'), 'what an earlier version installed');
+    await writeFile(join(target, 'tscni-masq'), 'an earlier plugin, its own file');
     await installPlugins(target, silentLogger, source);
-    expect((await readdir(target)).sort()).toEqual([...PLUGIN_EXECUTABLES].sort());
-    const before = await stat(join(target, 'tscni-node'));
-    expect(before.mode & 0o777).toBe(0o755);
+    expect((await readdir(target)).sort()).toEqual([MULTI_CALL_BINARY, ...PLUGIN_NAMES].sort());
+    const binary = await stat(join(target, MULTI_CALL_BINARY));
+    expect(binary.mode & 0o777).toBe(0o755);
+    for (const name of PLUGIN_NAMES) expect((await stat(join(target, name))).ino).toBe(binary.ino);
     await installPlugins(target, silentLogger, source);
-    expect((await stat(join(target, 'tscni-node'))).ino).toBe(before.ino);
+    for (const name of [MULTI_CALL_BINARY, ...PLUGIN_NAMES]) expect((await stat(join(target, name))).ino).toBe(binary.ino);
   });
 
-  test('fails naming the missing executable', async () => {
+  test('a changed binary replaces the old one under every name', async () => {
     const source = await sandbox.dir();
-    await expect(installPlugins(await sandbox.dir(), silentLogger, source)).rejects.toThrow(`${join(source, 'tscni-bridge')} does not exist`);
+    const target = await sandbox.dir();
+    await writeFile(join(source, MULTI_CALL_BINARY), 'v1');
+    await installPlugins(target, silentLogger, source);
+    await writeFile(join(source, MULTI_CALL_BINARY), 'v2, longer');
+    await installPlugins(target, silentLogger, source);
+    for (const name of [MULTI_CALL_BINARY, ...PLUGIN_NAMES]) expect(await readFile(join(target, name), 'utf8')).toBe('v2, longer');
+  });
+
+  test('fails naming the missing binary', async () => {
+    const source = await sandbox.dir();
+    await expect(installPlugins(await sandbox.dir(), silentLogger, source)).rejects.toThrow(`${join(source, 'tscni')} does not exist`);
   });
 });
