@@ -43,6 +43,7 @@ node_layer() {
   kind_files "$root"
   install -D -m 0755 -t "$root/usr/bin" "$(bin kubeadm)" "$(bin kubelet)" "$(bin kubectl)"
   install -D -m 0755 -t "$root/usr/local/bin" "$(bin crictl)" "$HERE/cover-host-sysctls"
+  install -D -m 0755 "$HERE/systemctl-after-boot" "$root/usr/local/sbin/systemctl"
   install -D -m 0644 -t "$root/etc/systemd/system" "$HERE/preload-images.service"
   mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
   for unit in kubelet containerd undo-mount-hacks preload-images; do
@@ -66,5 +67,5 @@ build_node_image() {
 }
 
 key="$KUBERNETES_VERSION-$( (cat "$0" "$HERE/image-archive.sh" "$HERE/versions.sh" "$HERE/cover-host-sysctls" \
-  "$HERE/preload-images.service"; echo "$ROOTFS $IMAGES $TOOLCHAIN_DIRS") | sha256sum | cut -c1-12)"
+  "$HERE/preload-images.service" "$HERE/systemctl-after-boot"; echo "$ROOTFS $IMAGES $TOOLCHAIN_DIRS") | sha256sum | cut -c1-12)"
 cached node-image "$key" build_node_image

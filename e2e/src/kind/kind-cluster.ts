@@ -46,9 +46,10 @@ export class KindCluster {
 
   /**
    * kind's own wait is off: the nodes stay NotReady until tscni runs. One
-   * more try after a failed create: on a loaded 2-core machine a node's
-   * systemd has been seen to refuse kubeadm's daemon-reload ("failed to
-   * reload systemd"), which leaves no kubelet; that is kind's node, not tscni.
+   * more try after a failed create: a node that cannot start on a loaded
+   * 2-core machine is kind's node, not tscni (the node image's systemctl
+   * waits for systemd for the one such failure understood: see
+   * e2e/kind-offline/README.md).
    */
   async create(): Promise<void> {
     const image = this.setup.nodeImage ? ['--image', this.setup.nodeImage] : [];
