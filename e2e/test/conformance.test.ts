@@ -5,11 +5,8 @@ import { join } from 'node:path';
 import { skipsFor } from '../src/conformance/focus.js';
 import { focusedSpecs, runConformance } from '../src/conformance/run.js';
 import { summarize, summaryMarkdown } from '../src/conformance/summary.js';
-import { hostState, hostStateChanges, type HostState } from '../src/kind/host-state.js';
-import { KindCluster } from '../src/kind/kind-cluster.js';
-import { buildToolchain, pinnedVersion } from '../src/kind/offline.js';
-import { chooseKindMode, prepareKind } from '../src/kind/setup.js';
-import { REPO_ROOT } from '../src/paths.js';
+import { buildToolchain, chooseKindMode, hostState, hostStateChanges, KindCluster, pinnedVersion, prepareKind, type HostState } from '@tscni/testbed/kind';
+import { REPO_ROOT } from '@tscni/testbed/paths';
 
 /** Where the JUnit report, the log and the summary of the last run are kept. */
 const REPORT_DIR = join(REPO_ROOT, 'dist', 'conformance');

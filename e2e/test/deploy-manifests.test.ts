@@ -3,7 +3,7 @@ import { binary } from '@tscni/core/testing';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO_MANIFEST, DEPLOY_DIR, IMAGE, KIND_CONFIG } from '../src/kind/kind-cluster.js';
+import { DEMO_MANIFEST, DEPLOY_DIR, IMAGE, KIND_CONFIG } from '@tscni/testbed/kind';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

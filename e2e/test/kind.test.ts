@@ -5,17 +5,20 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hostState, hostStateChanges, type HostState } from '../src/kind/host-state.js';
 import {
+  chooseKindMode,
   DEMO_MANIFEST,
+  hostState,
+  hostStateChanges,
   internalIp,
   isReady,
   KindCluster,
+  prepareKind,
+  type HostState,
   type KubeList,
   type KubeNode,
   type KubePod,
-} from '../src/kind/kind-cluster.js';
-import { chooseKindMode, prepareKind } from '../src/kind/setup.js';
+} from '@tscni/testbed/kind';
 import { HOST_PORT, hostPortPod, pinnedPod, scaleDeployment, web, WEB_PORT, webNodePort, webService } from '../src/kind/workloads.js';
 
 const IPAM_DIR = '/var/lib/cni/networks/tscni';

@@ -1,11 +1,8 @@
 import { Sandbox } from '@tscni/core/testing';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runChecks, type CheckResult } from '../src/checks/index.js';
-import { startCluster, type Cluster } from '../src/cluster/cluster.js';
-import { ip } from '../src/cluster/netns-cluster.js';
-import { deletePod } from '../src/cluster/pods.js';
-import { leftovers } from '../src/leftovers.js';
+import { runChecks, type CheckResult } from '@tscni/demo';
+import { deletePod, ip, leftovers, startCluster, type Cluster } from '@tscni/testbed/netns-cluster';
 
 describe('the local cluster reproduces the seed scenario', () => {
   const sandbox = new Sandbox('e2e');

@@ -3,13 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import {
   API_IP, SEED, agentLog, eventually, kubeNode, makeSegment, ourRoutes, requireRunning, startAgent, stopAgent, type TestNode,
-} from '@tscni/route-sync/testing';
+} from '@tscni/testbed';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEPLOY_DIR } from '../src/kind/kind-cluster.js';
-import { buildToolchain } from '../src/kind/offline.js';
-import { chooseKindMode } from '../src/kind/setup.js';
-import { RealControlPlane } from '../src/real-api/control-plane.js';
+import { buildToolchain, chooseKindMode, DEPLOY_DIR } from '@tscni/testbed/kind';
+import { RealControlPlane } from '@tscni/testbed/control-plane';
 
 // The same toolchain as the offline kind cluster: where that cannot be built, neither can this.
 const choice = await chooseKindMode({ ...process.env, TSCNI_KIND_OFFLINE: '1' });

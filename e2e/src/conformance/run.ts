@@ -1,7 +1,7 @@
 import { execaRunner, runChecked } from '@tscni/core';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { KindCluster } from '../kind/kind-cluster.js';
+import type { KindCluster } from '@tscni/testbed/kind';
 import { FOCUS, skipPattern, type Skip } from './focus.js';
 import { parseJUnit, type SpecResult } from './junit.js';
 

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import type { NetConfList } from '@tscni/core';
 import type { Sandbox, TestNamespace } from '@tscni/core/testing';
 import { CONFLIST_NAME } from '@tscni/route-sync';
-// The route-sync agent's own test support: its API server, and the built agent run as a node runs it.
+// The test bed's stand-in API server, and the built agent run as a node runs it.
 import {
   API_PORT, FakeApiServer, GiveUp, agentLog, eventually, kubeNode, requireRunning, startAgent, stopAgent, writeKubeconfig, type TestNode,
-} from '@tscni/route-sync/testing';
+} from '@tscni/testbed';
 
 export interface AgentNode {
   /** The Node object's name (the agent's --node-name). */

@@ -1,7 +1,7 @@
 import { ChainRunner, CRASH_AT_ENV, CRASH_STEPS, type RuntimeConf } from '@tscni/core';
 import { BIN_DIR, ChainNode, execIn, type Leftovers, type Sandbox } from '@tscni/core/testing';
 import { rng } from '@tscni/core/testing';
-import { calibrateBusyboxTime, measuringRunner } from '../peak-memory.js';
+import { calibrateBusyboxTime, measuringRunner } from '@tscni/testbed/peak-memory';
 
 /** Every crash point a pod's ADD through the node's chain can reach. */
 const STEPS = [...CRASH_STEPS['tscni-bridge'], ...CRASH_STEPS['tscni-host-local'], ...CRASH_STEPS['tscni-masq']];

@@ -2,12 +2,9 @@ import type { NetConfList } from '@tscni/core';
 import { binary, Sandbox, type TestNamespace } from '@tscni/core/testing';
 import { join } from 'node:path';
 import { agentNetwork } from '../../src/runtimes/agent-network.js';
-import { busyboxRootfsArchive } from '../../src/runtimes/busybox-image.js';
-import { command, installed } from '../../src/runtimes/command.js';
-import { Containerd, CTR_NAMESPACE, type CtrRun } from '../../src/runtimes/containerd.js';
-import { ctrConfDirBlocker, CtrCniFiles } from '../../src/runtimes/ctr-cni-dirs.js';
-import { leftovers } from '../../src/runtimes/leftovers.js';
-import { Podman } from '../../src/runtimes/podman.js';
+import {
+  busyboxRootfsArchive, command, Containerd, CTR_NAMESPACE, CtrCniFiles, ctrConfDirBlocker, installed, leftovers, Podman, type CtrRun,
+} from '@tscni/testbed/runtimes';
 
 async function whyUnavailable(): Promise<string | undefined> {
   for (const tool of ['containerd', 'ctr', 'runc', 'podman']) {

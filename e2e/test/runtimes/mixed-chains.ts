@@ -1,8 +1,7 @@
 import { ChainRunner, compareVersions, execaRunner, parseConfList, type Runner } from '@tscni/core';
 import { BIN_DIR, binary, execIn, execPluginIn, REFERENCE_BIN_DIR, Sandbox, type TestNamespace } from '@tscni/core/testing';
 import { join } from 'node:path';
-import { command } from '../../src/runtimes/command.js';
-import { leftovers } from '../../src/runtimes/leftovers.js';
+import { command, leftovers } from '@tscni/testbed/runtimes';
 
 /** Every spec version the reference plugins (v1.1.1, up to 1.0.0) and tscni both speak. */
 export const SHARED_VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0'] as const;

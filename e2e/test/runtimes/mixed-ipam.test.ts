@@ -1,6 +1,6 @@
 import { parseConfList } from '@tscni/core';
 import { join } from 'node:path';
-import { leftovers } from '../../src/runtimes/leftovers.js';
+import { leftovers } from '@tscni/testbed/runtimes';
 import { describeMixedChains, IPAM_CHAINS } from './mixed-chains.js';
 
 describeMixedChains('tscni and reference bridge/IPAM pairs through the chain runner', IPAM_CHAINS, (world) => {

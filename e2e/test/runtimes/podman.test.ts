@@ -3,11 +3,7 @@ import { BIN_DIR, echoSourceSeenBy, REFERENCE_BIN_DIR, Sandbox, type TestNamespa
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agentNetwork } from '../../src/runtimes/agent-network.js';
-import { busyboxRootfsArchive } from '../../src/runtimes/busybox-image.js';
-import { installed } from '../../src/runtimes/command.js';
-import { leftovers } from '../../src/runtimes/leftovers.js';
-import { connectOutside, type Uplink } from '../../src/runtimes/outside-network.js';
-import { Podman } from '../../src/runtimes/podman.js';
+import { busyboxRootfsArchive, connectOutside, installed, leftovers, Podman, type Uplink } from '@tscni/testbed/runtimes';
 
 const podmanMissing = !(await installed('podman')) || !(await installed('runc'));
 

@@ -1,0 +1,33 @@
+import { parseOptions } from '../src/options.js';
+import { alternate, compare, summarize } from '../src/stats.js';
+
+describe('bench statistics', () => {
+  it('summarises with the median and the 10th and 90th percentiles', () => {
+    expect(summarize([5, 1, 4, 2, 3])).toEqual({ median: 3, p10: 1.4, p90: 4.6, n: 5 });
+    expect(summarize([]).median).toBeNaN();
+  });
+
+  it('takes ratios pair by pair', () => {
+    expect(compare([2, 4, 6], [1, 2, 2]).ratio.median).toBe(2);
+  });
+
+  it('alternates the sides, swapping which goes first every round', async () => {
+    const order: string[] = [];
+    const side = (name: string) => async () => (order.push(name), 1);
+    await alternate(3, side('a'), side('b'));
+    expect(order).toEqual(['a', 'b', 'b', 'a', 'a', 'b']);
+  });
+});
+
+describe('bench options', () => {
+  it('has full sizes by default and small ones with --quick', () => {
+    expect(parseOptions([])).toMatchObject({ burst: 100, growth: 500, nodeBursts: [1, 100, 1000, 5000], tables: [1, 2, 3, 4, 5, 6] });
+    expect(parseOptions(['--quick', '--n', '7', '--tables', '2,6'])).toMatchObject({ quick: true, burst: 7, tables: [2, 6] });
+  });
+
+  it('refuses what it does not know', () => {
+    expect(() => parseOptions(['--n', 'many'])).toThrow('positive whole number');
+    expect(() => parseOptions(['--tables', '7'])).toThrow('1-6');
+    expect(() => parseOptions(['--fast'])).toThrow('unknown option');
+  });
+});
