@@ -7,19 +7,22 @@
 //   (packages/executables/src/multi-call.ts picks by name). A runtime starts
 //   one of these for every pod and command: Bun starts in a fraction of
 //   Node's time and memory (README, "What runs where").
-// - `tscni-route-sync-agent`, the node agent: long-running, on Node.js 24,
+// - `tscni-agent`, the node agent: long-running, on Node.js 24,
 //   which @kubernetes/client-node is made for. It is one bundled file, a
 //   shell/JavaScript polyglot: /bin/sh runs its first line and execs Node 24
 //   on the same file; Node skips the shebang and reads the `":"` line as a
 //   harmless string statement. The runtime it execs is, in order:
 //   $TSCNI_NODE, `tscni-node` beside it (the Node.js binary from
 //   node_modules, placed here by this build), or `node` on PATH.
+//   `tscni-route-sync-agent`, its name until the agent had a package of its
+//   own, is a symbolic link to it for one release (the agent logs that it
+//   is deprecated when run by that name).
 //
 // Usage: node tools/build-executables.mjs
 import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, link, mkdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,10 +30,11 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUN = join(root, 'node_modules', '@oven', 'bun-linux-x64', 'bin', 'bun');
 const MULTI_CALL_ENTRY = join(root, 'packages', 'executables', 'src', 'multi-call.ts');
-const AGENT_ENTRY = join(root, 'packages', 'route-sync', 'src', 'agent-main.ts');
+const AGENT_ENTRY = join(root, 'packages', 'agent', 'src', 'main.ts');
 const MULTI_CALL = 'tscni';
 const PLUGIN_LINKS = ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-route-sync'];
-const AGENT = 'tscni-route-sync-agent';
+const AGENT = 'tscni-agent';
+const DEPRECATED_AGENT_LINK = 'tscni-route-sync-agent';
 
 // --out DIR: another directory than dist/cni/bin. --plugins-on node: the
 // multi-call entry as a Node bundle instead of the Bun binary, the candidate
@@ -64,6 +68,14 @@ async function compileWithBun(entry, outfile) {
   ], { cwd: root });
   await chmod(temporary, 0o755);
   await rename(temporary, outfile);
+}
+
+/** A symbolic link at `target` to `source`, replacing what is there in one rename. */
+async function symlinkInPlace(source, target) {
+  const temporary = `${target}.${process.pid}.tmp`;
+  await rm(temporary, { force: true });
+  await symlink(source, temporary);
+  await rename(temporary, target);
 }
 
 /** A hard link at `target` to `source`, replacing what is there in one rename. */
@@ -147,3 +159,4 @@ await Promise.all([
   installNodeRuntime(),
 ]);
 for (const name of PLUGIN_LINKS) await linkInPlace(join(binDir, MULTI_CALL), join(binDir, name));
+await symlinkInPlace(AGENT, join(binDir, DEPRECATED_AGENT_LINK));

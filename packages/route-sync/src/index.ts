@@ -1,3 +1,5 @@
 export { ROUTE_PROTOCOL, type PeerRoute } from './routes-proto.js';
 export { readState, stateFilePath, DEFAULT_STATE_DIR, type RouteSyncState } from './state-file.js';
-export { buildConflist, CONFLIST_NAME } from './agent/conflist.js';
+/** The node agent's controller of peer routes (packages/agent drives it). */
+export { PeerRoutesController, type PeerRoutesDeps } from './controller/peer-routes-controller.js';
+export { desiredRoutes, type DesiredRoutes, type SkippedRoute } from './controller/desired-routes.js';

@@ -14,7 +14,7 @@ export async function loadPeerRoutes(stateDir: string): Promise<PeerRoute[]> {
   if (!state) {
     throw new CniError(
       ErrorCode.TryAgainLater,
-      `no route-sync state in ${stateDir}: the tscni-route-sync-agent has not synced this node yet`,
+      `no route-sync state in ${stateDir}: tscni-agent has not synced this node yet`,
     );
   }
   return state.routes;

@@ -1,6 +1,6 @@
-import type { HeldAddress } from '@tscni/host-local';
+import type { HeldAddress } from '../src/admin/inventory.js';
 import { silentLogger } from '@tscni/core';
-import { IpamReconciler, type PodIdentity } from '../../src/agent/ipam-reconcile.js';
+import { IpamReconciler, type PodIdentity } from '../src/reconcile/ipam-reconciler.js';
 
 const MINUTE = 60_000;
 const START = Date.parse('2026-12-01T10:00:00Z');

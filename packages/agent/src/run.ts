@@ -4,22 +4,22 @@ import { IpRoute, createLogger, enableForwarding, execaRunner, type Logger } fro
 import { serveHealth } from './health.js';
 import { installPlugins } from './install.js';
 import { nodeIpamReconciler, reconcileEvery } from './ipam.js';
+import { masqRules } from '@tscni/masq';
 import { masqLockFile } from './conflist.js';
-import { masqRules } from './masq-set.js';
 import { nodeInfoOfCached } from './node-info.js';
 import { NodeWatch, loadKubeConfig } from './node-watch.js';
 import { UsageError, parseOptions, usage, type AgentOptions } from './options.js';
 import { SyncLoop } from './sync-loop.js';
-import { NodeSync } from './sync.js';
+import { NodeSync } from './node-sync.js';
 
-/** `tscni-route-sync-agent [options]`: runs until SIGTERM or SIGINT; returns the exit code. */
+/** `tscni-agent [options]`: runs until SIGTERM or SIGINT; returns the exit code. */
 export async function runAgent(argv: string[]): Promise<number> {
   let options: AgentOptions | 'help';
   try {
     options = parseOptions(argv, process.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`tscni-route-sync-agent: ${error.message}\nTry --help.\n`);
+    process.stderr.write(`tscni-agent: ${error.message}\nTry --help.\n`);
     return 2;
   }
   if (options === 'help') {

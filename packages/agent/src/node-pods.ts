@@ -1,5 +1,5 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import type { PodIdentity } from './ipam-reconcile.js';
+import type { PodIdentity } from '@tscni/host-local';
 
 const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 

@@ -1,4 +1,4 @@
-import { describeApiError } from '../../src/agent/node-watch.js';
+import { describeApiError } from '../src/node-watch.js';
 
 describe('describeApiError', () => {
   test('403: names the RBAC the agent needs', () => {

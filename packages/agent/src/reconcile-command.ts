@@ -3,7 +3,7 @@ import { nodeIpamReconciler } from './ipam.js';
 import { loadKubeConfig } from './node-watch.js';
 import { UsageError, parseOptions } from './options.js';
 
-const USAGE = `usage: tscni-route-sync-agent reconcile-ipam [--dry-run] [agent options]
+const USAGE = `usage: tscni-agent reconcile-ipam [--dry-run] [agent options]
 
 Releases, once, the addresses tscni-host-local holds for pods of this node
 that the API server no longer has, and whose address is older than
@@ -11,7 +11,7 @@ that the API server no longer has, and whose address is older than
 options (--node-name, --kubeconfig, --ipam-data-dir, ...) and environment.
 Prints one JSON line per address.`;
 
-/** `tscni-route-sync-agent reconcile-ipam`: the agent's reconcile, on request. Returns the exit code. */
+/** `tscni-agent reconcile-ipam`: the agent's reconcile, on request. Returns the exit code. */
 export async function runReconcileCommand(argv: string[]): Promise<number> {
   const dryRun = argv.includes('--dry-run');
   let options;
@@ -19,7 +19,7 @@ export async function runReconcileCommand(argv: string[]): Promise<number> {
     options = parseOptions(argv.filter((arg) => arg !== '--dry-run'), process.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`tscni-route-sync-agent reconcile-ipam: ${error.message}\n${USAGE}\n`);
+    process.stderr.write(`tscni-agent reconcile-ipam: ${error.message}\n${USAGE}\n`);
     return 2;
   }
   if (options === 'help') {

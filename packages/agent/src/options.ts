@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parsePrefix, formatPrefix } from '@tscni/core';
-import { DEFAULT_STATE_DIR } from '../state-file.js';
+import { DEFAULT_STATE_DIR } from '@tscni/route-sync';
 import { CONFLIST_VERSIONS, DEFAULT_CONFLIST_VERSION, type ConflistVersion } from './conflist.js';
 
 export interface AgentOptions {
@@ -77,7 +77,7 @@ export function usage(): string {
     const fallback = flag.default ? ` (default ${JSON.stringify(flag.default)})` : '';
     return `  --${name}${value}\n      ${flag.help}${fallback}; env ${flag.env}`;
   });
-  return ['usage: tscni-route-sync-agent [options]', '', ...lines, '  --help', '      this text'].join('\n');
+  return ['usage: tscni-agent [options]', '', ...lines, '  --help', '      this text'].join('\n');
 }
 
 /** Flags win over environment variables, which win over defaults. Throws UsageError. */

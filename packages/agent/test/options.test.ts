@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { binary } from '@tscni/core/testing';
-import { parseOptions, usage } from '../../src/agent/options.js';
+import { parseOptions, usage } from '../src/options.js';
 
 describe('parseOptions', () => {
   test('defaults, with only the node name given', () => {
@@ -83,7 +83,7 @@ describe('parseOptions', () => {
 describe('the agent executable with bad options', () => {
   const run = (args: string[], env: Record<string, string> = {}) =>
     new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
-      const child = spawn(binary('tscni-route-sync-agent'), [...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+      const child = spawn(binary('tscni-agent'), [...args], { env: { PATH: process.env.PATH ?? '', ...env } });
       let stderr = '';
       let stdout = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -106,6 +106,6 @@ describe('the agent executable with bad options', () => {
   test('--help prints the usage and exits 0', async () => {
     const result = await run(['--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('usage: tscni-route-sync-agent');
+    expect(result.stdout).toContain('usage: tscni-agent');
   });
 });

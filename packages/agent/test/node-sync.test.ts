@@ -2,8 +2,8 @@ import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IpRoute, createLogger, silentLogger, type RunOptions, type RunResult, type Runner } from '@tscni/core';
 import { Sandbox } from '@tscni/core/testing';
-import { parseOptions, type AgentOptions } from '../../src/agent/options.js';
-import { NodeSync, type SyncDeps } from '../../src/agent/sync.js';
+import { parseOptions, type AgentOptions } from '../src/options.js';
+import { NodeSync, type SyncDeps } from '../src/node-sync.js';
 
 /** A node with eth0 on 172.17.0.0/16 and no routes yet; records the batches it is sent. */
 class FakeNode implements Runner {

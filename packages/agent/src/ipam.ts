@@ -1,8 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '@tscni/core';
-import { DEFAULT_DATA_DIR, listHeld, releaseHeld } from '@tscni/host-local';
+import { DEFAULT_DATA_DIR, IpamReconciler, listHeld, releaseHeld } from '@tscni/host-local';
 import { NETWORK_NAME } from './conflist.js';
-import { IpamReconciler } from './ipam-reconcile.js';
 import { nodePodLister } from './node-pods.js';
 import type { AgentOptions } from './options.js';
 

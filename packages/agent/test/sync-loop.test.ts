@@ -1,5 +1,5 @@
 import { silentLogger } from '@tscni/core';
-import { RESYNC_MS, SyncLoop, needsFullPass } from '../../src/agent/sync-loop.js';
+import { RESYNC_MS, SyncLoop, needsFullPass } from '../src/sync-loop.js';
 
 /** A pass that records its kind and finishes only when the test releases it. */
 class ControlledPass {

@@ -1,12 +1,6 @@
 import type { V1Node } from '@kubernetes/client-node';
-import { canonicalPrefix } from '../route-plan.js';
-
-/** The parts of a Node object the agent acts on. */
-export interface NodeInfo {
-  name: string;
-  podCidrs: string[];
-  internalIps: string[];
-}
+import { formatPrefix, parsePrefix } from '@tscni/core';
+import type { NodeInfo } from '@tscni/core/node-agent';
 
 export function nodeInfoOf(node: V1Node): NodeInfo {
   // spec.podCIDRs carries both families; older objects only have spec.podCIDR.
@@ -14,7 +8,10 @@ export function nodeInfoOf(node: V1Node): NodeInfo {
   return {
     name: node.metadata?.name ?? '',
     // The API server validates podCIDRs; anything unparsable could not be routed anyway.
-    podCidrs: cidrs.flatMap((cidr) => canonicalPrefix(cidr) ?? []),
+    podCidrs: cidrs.flatMap((cidr) => {
+      const prefix = parsePrefix(cidr);
+      return prefix ? [formatPrefix(prefix)] : [];
+    }),
     internalIps: (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address),
   };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Sandbox, binary, execIn, type TestNamespace } from '@tscni/core/testing';
 import {
   FakeApiServer, kubeNode, API_PORT, SEED, agentLog, eventually, ipv6Of, makeSegment, ourRoutes, requireRunning, startAgent, stopAgent, writeKubeconfig, type TestNode,
-} from '@tscni/route-sync/testing';
+} from '@tscni/testbed';
 
 /** What the API says about each Node: the test's model of the cluster. */
 const model = new Map<string, { ips: string[]; cidrs: string[] }>();

@@ -2,9 +2,9 @@ import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { silentLogger } from '@tscni/core';
 import { Sandbox } from '@tscni/core/testing';
-import { writeFileAtomically } from '../../src/agent/atomic-file.js';
-import { buildConflist } from '../../src/agent/conflist.js';
-import { MULTI_CALL_BINARY, PLUGIN_NAMES, installPlugins } from '../../src/agent/install.js';
+import { writeFileAtomically } from '@tscni/core/node-agent';
+import { buildConflist } from '../src/conflist.js';
+import { MULTI_CALL_BINARY, PLUGIN_NAMES, installPlugins } from '../src/install.js';
 
 const sandbox = new Sandbox('rs');
 afterAll(() => sandbox.cleanup());

@@ -1,5 +1,5 @@
 import { IpRoute, silentLogger, type RunOptions, type RunResult, type Runner } from '@tscni/core';
-import { OwnRoutes } from '../../src/agent/routes.js';
+import { OwnRoutes } from '../../src/controller/own-routes.js';
 
 /** Answers `ip -j route show` from a fixed table, records every call, and fails batches on demand. */
 class FakeIp implements Runner {

@@ -1,4 +1,4 @@
-import type { HeldAddress } from '@tscni/host-local';
+import type { HeldAddress } from '../admin/inventory.js';
 import type { Logger } from '@tscni/core';
 
 /** A pod of this node as the API server has it: enough to match what host-local recorded at ADD. */
