@@ -65,7 +65,7 @@ describe('deploy/ manifests', () => {
   });
 
   it('sets only environment variables the agent reads', () => {
-    const usage = spawnSync(binary('tscni-route-sync-agent'), ['--help'], { encoding: 'utf8' }).stdout;
+    const usage = spawnSync(binary('tscni-agent'), ['--help'], { encoding: 'utf8' }).stdout;
     for (const { name } of agent.env as Doc[]) expect(usage).toContain(`env ${name}`);
   });
 
@@ -85,16 +85,16 @@ describe('deploy/Dockerfile', () => {
   });
 
   it('copies the plugins\' binary and the agent, links the plugin names, and starts the agent, which installs them', () => {
-    expect(dockerfile).toContain('COPY dist/cni/bin/tscni dist/cni/bin/tscni-route-sync-agent /opt/tscni/bin/');
+    expect(dockerfile).toContain('COPY dist/cni/bin/tscni dist/cni/bin/tscni-agent /opt/tscni/bin/');
     expect(dockerfile).toContain('for name in tscni-bridge tscni-host-local tscni-masq tscni-route-sync; do');
     expect(dockerfile).toContain('ln /opt/tscni/bin/tscni /opt/tscni/bin/$name;');
-    expect(dockerfile).toContain('ENTRYPOINT ["/opt/tscni/bin/tscni-route-sync-agent", "--install-plugins"]');
+    expect(dockerfile).toContain('ENTRYPOINT ["/opt/tscni/bin/tscni-agent", "--install-plugins"]');
   });
 
   // docker's legacy builder reads only the context root's .dockerignore (not Dockerfile.dockerignore).
   it('has a context of the two executables alone, from the .dockerignore at the repository root', () => {
     const ignore = readFileSync(join(DEPLOY_DIR, '..', '.dockerignore'), 'utf8').split('\n').filter((line) => line && !line.startsWith('#'));
-    expect(ignore).toEqual(['*', '!dist/cni/bin/tscni', '!dist/cni/bin/tscni-route-sync-agent']);
+    expect(ignore).toEqual(['*', '!dist/cni/bin/tscni', '!dist/cni/bin/tscni-agent']);
   });
 });
 

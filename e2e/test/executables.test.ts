@@ -14,7 +14,7 @@ describe(`the executables in ${BIN_DIR}`, () => {
   afterAll(() => sandbox.cleanup());
 
   it('are the plugins\' binary, its links, the agent and its Node runtime', () => {
-    expect(built.sort()).toEqual(['tscni', ...PLUGINS, 'tscni-node', 'tscni-route-sync-agent'].sort());
+    expect(built.sort()).toEqual(['tscni', ...PLUGINS, 'tscni-node', 'tscni-agent', 'tscni-route-sync-agent'].sort());
   });
 
   it('every plugin name is a hard link to the one binary, tscni', () => {
@@ -52,12 +52,21 @@ describe(`the executables in ${BIN_DIR}`, () => {
   it('tscni-route-sync is the plugin alone: asked for the agent, it names the agent\'s executable', () => {
     const run = spawnSync(binary('tscni-route-sync'), ['agent'], { encoding: 'utf8' });
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain('tscni-route-sync-agent');
+    expect(run.stderr).toContain('tscni-agent');
   });
 
-  it('tscni-route-sync-agent (on Node.js) prints its usage', () => {
+  it('tscni-agent (on Node.js) prints its usage', () => {
+    const run = spawnSync(binary('tscni-agent'), ['--help'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('usage: tscni-agent [options]');
+    expect(run.stderr).toBe('');
+  });
+
+  // The agent's name before it had a package of its own works for one more release, and says so.
+  it('tscni-route-sync-agent is a link to tscni-agent that logs a deprecation line', () => {
     const run = spawnSync(binary('tscni-route-sync-agent'), ['--help'], { encoding: 'utf8' });
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain('usage: tscni-route-sync-agent [options]');
+    expect(run.stdout).toContain('usage: tscni-agent [options]');
+    expect(JSON.parse(run.stderr)).toMatchObject({ level: 'warn', msg: expect.stringContaining('tscni-route-sync-agent is deprecated') });
   });
 });

@@ -146,7 +146,7 @@ function kindSuite(mode: 'online' | 'offline'): void {
       const leaked = JSON.parse(await cluster.onNode(node, ['sh', '-c', `echo '${config}' | ${env} /opt/cni/bin/tscni-host-local`])).ips[0].address.split('/')[0];
       expect(await cluster.onNode(node, ['sh', '-c', '/opt/cni/bin/tscni ipam check --json; echo exit $?'])).toMatch(new RegExp(`"ip":"${leaked}".*its network namespace /var/run/netns/gone is gone[^]*exit 1`));
       const agent = (await cluster.kubectlJson<KubeList<KubePod>>(['-n', 'kube-system', 'get', 'pods', '-l', 'app=tscni'])).items.find((pod) => pod.spec.nodeName === node)!;
-      const out = await cluster.kubectl(['-n', 'kube-system', 'exec', agent.metadata.name, '--', '/opt/tscni/bin/tscni-route-sync-agent', 'reconcile-ipam', '--ipam-reconcile-grace', '0s']);
+      const out = await cluster.kubectl(['-n', 'kube-system', 'exec', agent.metadata.name, '--', '/opt/tscni/bin/tscni-agent', 'reconcile-ipam', '--ipam-reconcile-grace', '0s']);
       expect(out.trim().split('\n').map((line) => JSON.parse(line))).toEqual([{ released: expect.objectContaining({ ip: leaked }) }]);
       expect(await addressFiles(node)).not.toContain(leaked);
       expect(await addressFiles(node)).toContain(demo.status.podIP);

@@ -127,7 +127,7 @@ describeReal(`the agent against a real kube-apiserver${choice.usable ? '' : ` (s
     }
     const isHeld = (ip: string) => existsSync(join(dataDir, 'tscni', ip));
     const reconcileOnce = (kubeconfig: string, ...args: string[]) => {
-      const run = spawnSync('ip', ['netns', 'exec', node().ns.name, binary('tscni-route-sync-agent'), 'reconcile-ipam', '--node-name', node().name, '--kubeconfig', kubeconfig, '--ipam-data-dir', dataDir, ...args], { encoding: 'utf8' });
+      const run = spawnSync('ip', ['netns', 'exec', node().ns.name, binary('tscni-agent'), 'reconcile-ipam', '--node-name', node().name, '--kubeconfig', kubeconfig, '--ipam-data-dir', dataDir, ...args], { encoding: 'utf8' });
       return { code: run.status, stdout: run.stdout, stderr: run.stderr };
     };
 

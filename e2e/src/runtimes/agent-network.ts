@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NetConfList } from '@tscni/core';
 import type { Sandbox, TestNamespace } from '@tscni/core/testing';
-import { CONFLIST_NAME } from '@tscni/route-sync';
+import { CONFLIST_NAME } from '@tscni/agent';
 // The test bed's stand-in API server, and the built agent run as a node runs it.
 import {
   API_PORT, FakeApiServer, GiveUp, agentLog, eventually, kubeNode, requireRunning, startAgent, stopAgent, writeKubeconfig, type TestNode,
@@ -34,7 +34,7 @@ export interface AgentNetwork {
 
 /**
  * The conflist the node agent writes for `node`, made by the built
- * `tscni-route-sync-agent` itself rather than by hand: an API server holding
+ * `tscni-agent` itself rather than by hand: an API server holding
  * this one Node is started inside the node namespace, the agent runs there
  * (as its DaemonSet runs on a node) with every directory under the sandbox,
  * and once the conflist is written both are stopped. What the agent left in

@@ -100,7 +100,7 @@ async function startAgent(node: TestNode, kubeconfig: string, binDir: string): P
     ...['--node-name', node.name, '--kubeconfig', kubeconfig, '--cluster-cidr', '10.244.0.0/16'],
     ...['--cni-conf-dir', node.confDir, '--cni-bin-dir', binDir, '--state-dir', node.stateDir, '--health-addr', '127.0.0.1:9440'],
   ];
-  const child = spawn('ip', ['netns', 'exec', node.ns.name, join(TSCNI_BIN_DIR, 'tscni-route-sync-agent'), ...args], {
+  const child = spawn('ip', ['netns', 'exec', node.ns.name, join(TSCNI_BIN_DIR, 'tscni-agent'), ...args], {
     stdio: ['ignore', 'ignore', log.fd],
   });
   await log.close();

@@ -89,7 +89,7 @@ export async function startAgent(node: TestNode, kubeconfig: string, extraArgs: 
   node.agent = spawn(
     'ip',
     [
-      'netns', 'exec', node.ns.name, binary('tscni-route-sync-agent'),
+      'netns', 'exec', node.ns.name, binary('tscni-agent'),
       '--node-name', node.name,
       '--kubeconfig', kubeconfig,
       '--cluster-cidr', clusterCidr,

@@ -24,7 +24,7 @@ export async function startCluster(sandbox: Sandbox, size: ClusterSize, progress
   const segment = await createSegment(sandbox, topo);
   progress(`${topo.nodes.length} nodes: ${topo.nodes.map((n) => `${n.name} ${n.ip}`).join(', ')}`);
   const nodes = await Promise.all(topo.nodes.map((spec) => createNode(sandbox, segment, topo, spec)));
-  progress(`API server on ${nodes[0]!.name} with ${nodes.length} Node objects; tscni-route-sync-agent on every node`);
+  progress(`API server on ${nodes[0]!.name} with ${nodes.length} Node objects; tscni-agent on every node`);
   await startNodeAgents(nodes, topo, await startControlPlane(sandbox, nodes));
   progress(`${size.podsPerNode * nodes.length} pods through the chain runner`);
   // Nodes in parallel, as in a cluster; the pods of one node one after another.

@@ -8,7 +8,7 @@ import { ip, type ClusterNode } from './netns-cluster.js';
 import type { Topology } from './topology.js';
 
 /**
- * Runs `tscni-route-sync-agent` inside every node, as the DaemonSet does,
+ * Runs `tscni-agent` inside every node, as the DaemonSet does,
  * with the node's own directories in place of /etc/cni/net.d, /opt/cni/bin
  * and /run/tscni. It writes the conflist and routes to every peer; this
  * returns once every node has both. The sandbox's cleanup kills the agents
@@ -27,7 +27,7 @@ async function startAgent(node: ClusterNode, topo: Topology, kubeconfig: string)
     ...['--cni-conf-dir', node.dirs.conf, '--cni-bin-dir', node.dirs.bin, '--state-dir', node.dirs.state],
     ...['--health-addr', '127.0.0.1:9440'],
   ];
-  spawn('ip', ['netns', 'exec', node.ns.name, join(PLUGIN_DIR, 'tscni-route-sync-agent'), ...args], {
+  spawn('ip', ['netns', 'exec', node.ns.name, join(PLUGIN_DIR, 'tscni-agent'), ...args], {
     stdio: ['ignore', 'ignore', log.fd],
   });
   await log.close();
