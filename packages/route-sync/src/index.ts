@@ -3,3 +3,4 @@ export { readState, stateFilePath, DEFAULT_STATE_DIR, type RouteSyncState } from
 /** The node agent's controller of peer routes (packages/agent drives it). */
 export { PeerRoutesController, type PeerRoutesDeps } from './controller/peer-routes-controller.js';
 export { desiredRoutes, type DesiredRoutes, type SkippedRoute } from './controller/desired-routes.js';
+export type { RouteChanges, RouteChangeReport } from './controller/own-routes.js';

@@ -3,13 +3,15 @@ import { FileKeeper, OnChange, type ClusterView, type NodeController } from '@ts
 import { stateFilePath } from '../state-file.js';
 import { connectedNetworks } from './connected-networks.js';
 import { desiredRoutes, type DesiredRoutes, type RouteMemo } from './desired-routes.js';
-import { OwnRoutes } from './own-routes.js';
+import { OwnRoutes, type RouteChangeReport } from './own-routes.js';
 
 export interface PeerRoutesDeps {
   ip: IpRoute;
   /** Where the state file for the tscni-route-sync plugin is kept. */
   stateDir: string;
   log: Logger;
+  /** Hears what each apply changed in the route table (the agent counts it); nothing by default. */
+  onRouteChanges?: RouteChangeReport;
 }
 
 /**
@@ -29,7 +31,7 @@ export class PeerRoutesController implements NodeController<DesiredRoutes> {
   private memo: RouteMemo = new WeakMap();
 
   constructor(private readonly deps: PeerRoutesDeps) {
-    this.routes = new OwnRoutes(deps.ip, deps.log);
+    this.routes = new OwnRoutes(deps.ip, deps.log, deps.onRouteChanges);
     this.stateFile = new FileKeeper(stateFilePath(deps.stateDir));
   }
 

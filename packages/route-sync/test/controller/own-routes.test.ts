@@ -91,4 +91,22 @@ describe('OwnRoutes', () => {
     await routes.reconcile([b]);
     expect(runner.take()).toEqual([...reads, batch('route replace 10.244.1.0/24 via 172.17.0.3 proto 243\n')]);
   });
+
+  test('reports what each batch added, re-pointed, removed, and every change of a batch that failed', async () => {
+    const runner = new FakeIp({ '4': [{ dst: '10.244.9.0/24', gateway: '172.17.0.9', protocol: '243' }], '6': [] });
+    const reports: object[] = [];
+    const routes = new OwnRoutes(new IpRoute(runner), silentLogger, (changes) => reports.push(changes));
+    const b = { dst: '10.244.1.0/24', via: '172.17.0.3', node: 'b' };
+    await routes.reconcile([b, { dst: '10.244.2.0/24', via: '172.17.0.4', node: 'c' }]);
+    await routes.reconcile([b, { dst: '10.244.2.0/24', via: '172.17.0.5', node: 'c' }]);
+    // Nothing differs: no batch, no report.
+    await routes.reconcile([b, { dst: '10.244.2.0/24', via: '172.17.0.5', node: 'c' }]);
+    runner.failBatches = true;
+    await expect(routes.reconcile([])).rejects.toThrow('busy');
+    expect(reports).toEqual([
+      { added: 2, removed: 1, failed: 0 },
+      { added: 1, removed: 0, failed: 0 },
+      { added: 0, removed: 0, failed: 2 },
+    ]);
+  });
 });
