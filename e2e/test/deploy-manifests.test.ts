@@ -58,9 +58,11 @@ describe('deploy/ manifests', () => {
     expect(env('TSCNI_CLUSTER_CIDR')?.value).toBe(kindConfig.networking.podSubnet);
   });
 
-  it('probes liveness on the health endpoint the agent serves', () => {
-    const port = Number(String(env('TSCNI_HEALTH_ADDR')?.value).split(':').at(-1));
+  it('probes liveness on /healthz and readiness on /readyz, served on every address of both families', () => {
+    expect(env('TSCNI_HEALTH_ADDR')?.value).toBe(':9440');
+    const port = 9440;
     expect(agent.livenessProbe.httpGet).toEqual({ path: '/healthz', port });
+    expect(agent.readinessProbe.httpGet).toEqual({ path: '/readyz', port });
     expect(agent.ports).toContainEqual({ name: 'health', containerPort: port });
   });
 

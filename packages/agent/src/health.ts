@@ -1,4 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+import type { ListenAddress } from './listen-address.js';
+import type { Readiness } from './readiness.js';
 
 export interface HealthStatus {
   /** The agent has applied the Node list at least once. */
@@ -11,28 +14,59 @@ export interface HealthStatus {
   ipamReconcileError?: string | undefined;
 }
 
+/** What the server answers from; each read when a request comes in. */
+export interface HealthSources {
+  health: () => HealthStatus;
+  readiness: () => Readiness;
+  /** Undefined: no /metrics. */
+  metrics?: Registry;
+}
+
 /**
- * GET /healthz: 200 once the node has been synced and the last sync
- * succeeded, else 503; the body says which. Liveness and readiness probes
- * both use it.
+ * The agent's HTTP endpoints, for kubelet's probes and Prometheus:
+ *
+ * - GET /healthz (liveness): 200 once the node has been synced and the last
+ *   sync succeeded, else 503; the body says which.
+ * - GET /readyz (readiness): 200 once the node can start pods on this
+ *   network (see readiness.ts), else 503 with what is missing.
+ * - GET /metrics: the Prometheus text format.
  */
-export async function serveHealth(address: string, status: () => HealthStatus): Promise<Server> {
-  const separator = address.lastIndexOf(':');
-  const host = address.slice(0, separator).replace(/^\[|\]$/g, '') || '0.0.0.0';
-  const port = Number(address.slice(separator + 1));
+export async function serveHealth(address: ListenAddress, sources: HealthSources): Promise<Server> {
   const server = createServer((request, response) => {
-    if (request.url !== '/healthz') {
-      response.writeHead(404).end();
-      return;
-    }
-    const current = status();
-    const healthy = current.synced && current.lastError === undefined;
-    response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ healthy, ...current }) + '\n');
+    route(request, response, sources).catch((error: unknown) => {
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
+      response.end(`${(error as Error).message}\n`);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    // No host: every address of both families (see listen-address.ts).
+    if (address.host === undefined) server.listen(address.port, () => resolve());
+    else server.listen(address.port, address.host, () => resolve());
   });
   return server;
+}
+
+async function route(request: IncomingMessage, response: ServerResponse, sources: HealthSources): Promise<void> {
+  const path = (request.url ?? '').split('?')[0];
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.writeHead(405, { allow: 'GET, HEAD' }).end();
+  } else if (path === '/healthz') {
+    const current = sources.health();
+    const healthy = current.synced && current.lastError === undefined;
+    json(response, healthy ? 200 : 503, { healthy, ...current });
+  } else if (path === '/readyz') {
+    const current = sources.readiness();
+    json(response, current.ready ? 200 : 503, current);
+  } else if (path === '/metrics' && sources.metrics) {
+    const text = await sources.metrics.metrics();
+    response.writeHead(200, { 'content-type': sources.metrics.contentType }).end(text);
+  } else {
+    response.writeHead(404).end();
+  }
+}
+
+function json(response: ServerResponse, status: number, body: object): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body) + '\n');
 }

@@ -19,12 +19,18 @@ export function nodeIpamReconciler(options: AgentOptions, kubeConfig: KubeConfig
   );
 }
 
-/** Runs a pass every `intervalMs` (the first one interval after start), one at a time; `onError` hears each outcome. */
+/** How one pass of the reconcile went, for the health endpoint (its error) and the metrics (what it released). */
+export interface ReconcileReport {
+  error: string | undefined;
+  released: number;
+}
+
+/** Runs a pass every `intervalMs` (the first one interval after start), one at a time; `onOutcome` hears each outcome. */
 export function reconcileEvery(
   reconciler: IpamReconciler,
   intervalMs: number,
   log: Logger,
-  onOutcome: (error: string | undefined) => void,
+  onOutcome: (report: ReconcileReport) => void,
 ): { stop(): Promise<void> } {
   let running: Promise<void> | undefined;
   const timer = setInterval(() => {
@@ -34,12 +40,12 @@ export function reconcileEvery(
       .then(
         (outcome) => {
           log.debug('reconciled IPAM addresses', { held: outcome.held, released: outcome.released.length, waiting: outcome.waiting.length });
-          onOutcome(undefined);
+          onOutcome({ error: undefined, released: outcome.released.length });
         },
         (error: unknown) => {
           const message = (error as Error).message;
           log.warn('could not reconcile IPAM addresses; nothing released', { error: message });
-          onOutcome(message);
+          onOutcome({ error: message, released: 0 });
         },
       )
       .finally(() => {

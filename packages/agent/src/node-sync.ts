@@ -36,9 +36,11 @@ export class NodeSync {
 
   /**
    * One pass. The conflist comes last: a runtime starts pods once it exists,
-   * and by then routes and state are in place.
+   * and by then routes and state are in place. Resolves whether the
+   * conflist is in place (written, or found identical): false while this
+   * node has no podCIDR. Throws when any controller fails to apply.
    */
-  async sync(nodes: readonly NodeInfo[], full: boolean): Promise<void> {
+  async sync(nodes: readonly NodeInfo[], full: boolean): Promise<boolean> {
     const { options, log } = this.deps;
     if (full || !this.read) await this.reread();
     const view = { self: options.nodeName, nodes };
@@ -47,7 +49,7 @@ export class NodeSync {
     const ownPodCidrs = nodes.find((node) => node.name === options.nodeName)?.podCidrs;
     if (!ownPodCidrs?.length) {
       log.warn('this node has no podCIDR yet: no CNI config written', { node: options.nodeName });
-      return;
+      return false;
     }
     const families = [...new Set([4, ...ownPodCidrs.map((cidr) => familyOf(cidr) ?? 4)])] as Array<4 | 6>;
     await this.done.run('forwarding', families, () => this.enableForwarding(families));
@@ -63,6 +65,7 @@ export class NodeSync {
     if (await this.conflistFile.write(JSON.stringify(conflist, null, 2) + '\n')) {
       log.info('CNI config written', { path: this.conflistFile.path, podCidrs: ownPodCidrs });
     }
+    return true;
   }
 
   /**

@@ -4,6 +4,16 @@ import type { Logger } from '@tscni/core';
 const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 30_000;
 
+/** What the watch tells whoever counts (the agent's metrics). */
+export interface WatchEvents {
+  /** A LIST of Nodes is sent: the first, and every relist. */
+  listing(): void;
+  /** A watch is started again after the first: by client-node after a closed watch or 410 Gone, or by the retry here. */
+  restarted(): void;
+}
+
+const NO_EVENTS: WatchEvents = { listing() {}, restarted() {} };
+
 /**
  * An informer on /api/v1/nodes: a list, then a watch from its
  * resourceVersion. client-node reconnects by itself after a closed watch and
@@ -24,9 +34,11 @@ export class NodeWatch {
     kubeConfig: KubeConfig,
     private readonly onChange: () => void,
     private readonly log: Logger,
+    events: WatchEvents = NO_EVENTS,
   ) {
     const api = kubeConfig.makeApiClient(CoreV1Api);
     this.informer = makeInformer(kubeConfig, '/api/v1/nodes', async () => {
+      events.listing();
       const list = await api.listNode();
       this.log.debug('listed nodes', { count: list.items.length, resourceVersion: list.metadata?.resourceVersion });
       this.synced = true;
@@ -42,6 +54,12 @@ export class NodeWatch {
     };
     for (const verb of ['add', 'update', 'delete'] as const) this.informer.on(verb, changed);
     this.informer.on('error', (error: unknown) => this.retry(error));
+    // The informer says "connect" each time it (re)starts a watch, the first time included.
+    let connected = false;
+    this.informer.on('connect', () => {
+      if (connected) events.restarted();
+      connected = true;
+    });
   }
 
   async start(): Promise<void> {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { parsePrefix, formatPrefix } from '@tscni/core';
 import { DEFAULT_STATE_DIR } from '@tscni/route-sync';
 import { CONFLIST_VERSIONS, DEFAULT_CONFLIST_VERSION, type ConflistVersion } from './conflist.js';
+import { parseListenAddress, type ListenAddress } from './listen-address.js';
 
 export interface AgentOptions {
   nodeName: string;
@@ -23,8 +24,8 @@ export interface AgentOptions {
   /** The port-mapping plugin chained for hostPorts when it is in cniBinDir; empty: none. */
   portMapPlugin: string;
   stateDir: string;
-  /** host:port; empty turns the endpoint off. */
-  healthAddr: string;
+  /** Where /healthz, /readyz and /metrics are served; undefined: nowhere. */
+  healthAddr: ListenAddress | undefined;
   logLevel: string;
 }
 
@@ -63,7 +64,11 @@ const FLAGS = {
     help: 'the port-mapping plugin chained for hostPorts while it is in --cni-bin-dir (the reference portmap by default; "" chains none)',
   },
   'state-dir': { env: 'TSCNI_STATE_DIR', default: DEFAULT_STATE_DIR, help: 'where the state file for the plugin is kept' },
-  'health-addr': { env: 'TSCNI_HEALTH_ADDR', default: '0.0.0.0:9440', help: 'host:port of the /healthz endpoint ("" turns it off)' },
+  'health-addr': {
+    env: 'TSCNI_HEALTH_ADDR',
+    default: ':9440',
+    help: 'where /healthz, /readyz and /metrics are served: :port for every address of both families, host:port or [v6]:port for one ("" turns them off)',
+  },
   'log-level': { env: 'TSCNI_LOG_LEVEL', default: 'info', help: 'debug, info, warn or error' },
 } as const satisfies Record<string, { env: string; default: string; help: string; multiple?: boolean; boolean?: boolean }>;
 
@@ -146,13 +151,11 @@ function absolutePath(flag: string, value: string): string {
   return value;
 }
 
-function healthAddress(value: string): string {
-  if (value === '') return value;
-  const port = Number(value.slice(value.lastIndexOf(':') + 1));
-  if (!value.includes(':') || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`--health-addr: "${value}" must be host:port`);
-  }
-  return value;
+function healthAddress(value: string): ListenAddress | undefined {
+  if (value === '') return undefined;
+  const address = parseListenAddress(value);
+  if (!address) throw new UsageError(`--health-addr: "${value}" must be :port, host:port or [IPv6]:port`);
+  return address;
 }
 
 function booleanEnv(name: string, env: NodeJS.ProcessEnv): boolean {

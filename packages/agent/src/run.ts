@@ -2,6 +2,8 @@ import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IpRoute, createLogger, enableForwarding, execaRunner, type Logger } from '@tscni/core';
 import { serveHealth } from './health.js';
+import { formatListenAddress } from './listen-address.js';
+import { readiness } from './readiness.js';
 import { installPlugins } from './install.js';
 import { nodeIpamReconciler, reconcileEvery } from './ipam.js';
 import { masqRules } from '@tscni/masq';
@@ -47,29 +49,58 @@ async function runUntilSignal(options: AgentOptions, log: Logger): Promise<void>
   });
   const kubeConfig = loadKubeConfig(options.kubeconfig);
   if (options.installPlugins) await installPlugins(options.cniBinDir, log);
+  // Loaded here, not at the top: `--help` and a usage error need none of prom-client.
+  const { AgentMetrics } = await import('./metrics.js');
+  const metrics = new AgentMetrics();
   const deps = {
     options,
     ip: new IpRoute(execaRunner),
     syncNonMasquerade: masqRules(masqLockFile(options.stateDir)),
     enableForwarding: (families: Array<4 | 6>) => enableForwarding(execaRunner, families),
     hasPlugin: (name: string) => isExecutable(join(options.cniBinDir, name)),
+    onRouteChanges: metrics.countRouteChanges,
     log,
   };
   const nodeSync = new NodeSync(deps);
-  const loop = new SyncLoop(async (full) => {
-    if (!watch.synced) return false;
-    await nodeSync.sync(watch.nodes().map(nodeInfoOfCached), full);
-    return true;
-  }, log);
-  const watch: NodeWatch = new NodeWatch(kubeConfig, () => loop.schedule(), log);
+  let conflistInPlace = false;
+  const loop = new SyncLoop(
+    metrics.observe(async (full) => {
+      if (!watch.synced) return false;
+      const nodes = watch.nodes();
+      metrics.nodes.set(nodes.length);
+      // Not in place until this pass gets to its end: a controller that fails leaves the node's state unknown.
+      conflistInPlace = false;
+      conflistInPlace = await nodeSync.sync(nodes.map(nodeInfoOfCached), full);
+      return true;
+    }),
+    log,
+  );
+  const watch: NodeWatch = new NodeWatch(kubeConfig, () => loop.schedule(), log, {
+    listing: () => metrics.apiLists.inc(),
+    restarted: () => metrics.watchRestarts.inc(),
+  });
   let ipamReconcileError: string | undefined;
   const reconcile =
     options.ipamReconcileIntervalMs > 0
-      ? reconcileEvery(nodeIpamReconciler(options, kubeConfig, log), options.ipamReconcileIntervalMs, log, (error) => (ipamReconcileError = error))
+      ? reconcileEvery(nodeIpamReconciler(options, kubeConfig, log), options.ipamReconcileIntervalMs, log, (report) => {
+          ipamReconcileError = report.error;
+          metrics.ipamAddressesReleased.inc(report.released);
+        })
       : undefined;
-  const health = () => ({ ...loop.health, apiError: watch.lastError, ...(reconcile ? { ipamReconcileError } : {}) });
-  const server = options.healthAddr ? await serveHealth(options.healthAddr, health) : undefined;
-  log.info('agent started', { server: kubeConfig.getCurrentCluster()?.server, health: options.healthAddr });
+  const server = options.healthAddr
+    ? await serveHealth(options.healthAddr, {
+        health: () => ({ ...loop.health, apiError: watch.lastError, ...(reconcile ? { ipamReconcileError } : {}) }),
+        readiness: () =>
+          readiness({
+            watchSynced: watch.synced,
+            apiError: watch.lastError,
+            passes: { ran: loop.health.synced || loop.health.lastError !== undefined, lastError: loop.health.lastError },
+            conflistInPlace,
+          }),
+        metrics: metrics.registry,
+      })
+    : undefined;
+  log.info('agent started', { server: kubeConfig.getCurrentCluster()?.server, health: options.healthAddr && formatListenAddress(options.healthAddr) });
   await watch.start();
   await stopRequested;
   log.info('agent stopping');

@@ -13,6 +13,19 @@ function put(server: FakeApiServer, name: string, ips: string[], cidrs: string[]
   return server.put(kubeNode(name, ips, cidrs));
 }
 
+/** GET `url` from inside the node's namespace (process.stdout, not console.log: that one colours numbers when FORCE_COLOR is set). */
+async function get(node: TestNode, url: string): Promise<{ status: number; body: string }> {
+  const script = `fetch(${JSON.stringify(url)}).then(async (r) => process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() })))`;
+  return JSON.parse(await execIn(node.ns, process.execPath, ['-e', script]));
+}
+
+/** A scrape of the agent's /metrics: each series' value by its name and labels as written, such as `tscni_sync_passes_total{result="success"}`. */
+async function scrape(node: TestNode): Promise<Map<string, number>> {
+  const { body } = await get(node, 'http://127.0.0.1:9440/metrics');
+  const lines = body.split('\n').filter((line) => line && !line.startsWith('#'));
+  return new Map(lines.map((line) => [line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1))]));
+}
+
 const onSegment = (ip: string): boolean => ip.startsWith('172.17.') || ip.startsWith('fd00:172:17::');
 const sameFamily = (ip: string, cidr: string): boolean => ip.includes(':') === cidr.includes(':');
 
@@ -50,20 +63,42 @@ describe('the agent in three nodes on one segment', () => {
     ({ api, nodes } = await makeSegment(sandbox));
     kubeconfig = await writeKubeconfig(await sandbox.dir());
     server = await FakeApiServer.start(api, API_PORT, await sandbox.dir());
-    for (const seed of SEED) await put(server, seed.name, [seed.ip], [seed.podCidr]);
+    // kind-worker2 gets its podCIDR in the first test: until then its agent is not ready.
+    for (const seed of SEED) await put(server, seed.name, [seed.ip], seed.name === 'kind-worker2' ? [] : [seed.podCidr]);
     // Left over from an earlier run of the agent: ours, so removed at start.
     await sandbox.exec(controlPlane().ns, 'ip', ['route', 'add', '10.99.0.0/24', 'via', '172.17.0.9', 'proto', '243']);
     // Someone else's route to a prefix a node will get later: never touched.
     await sandbox.exec(worker().ns, 'ip', ['route', 'add', '10.244.3.0/24', 'via', '172.17.0.2', 'proto', 'static']);
     binDir = join(await sandbox.dir(), 'opt-cni-bin');
     await startAgent(controlPlane(), kubeconfig, ['--install-plugins', '--cni-bin-dir', binDir]);
-    for (const node of nodes.slice(1)) await startAgent(node, kubeconfig);
+    await startAgent(worker(), kubeconfig);
+    // The default, every address of both families (the later flag wins over the test bed's 127.0.0.1:9440).
+    await startAgent(worker2(), kubeconfig, ['--health-addr', ':9440']);
   });
 
   afterAll(async () => {
     for (const node of nodes ?? []) await stopAgent(node);
     await server?.kill();
     await sandbox.cleanup();
+  });
+
+  test('readyz is 503 saying what is missing until its Node has a podCIDR, then 200; healthz stays 200', async () => {
+    const notReady = await eventually(async () => {
+      const response = await get(worker2(), 'http://127.0.0.1:9440/readyz');
+      expect(response.status).toBe(503);
+      expect(JSON.parse(response.body).missing).toEqual(["this node's conflist: its Node has no podCIDR yet"]);
+      return response;
+    });
+    expect(notReady.status).toBe(503);
+    expect((await get(worker2(), 'http://127.0.0.1:9440/healthz')).status).toBe(200);
+    await put(server, 'kind-worker2', ['172.17.0.3'], ['10.244.1.0/24']);
+    await eventually(async () => expect(await get(worker2(), 'http://127.0.0.1:9440/readyz')).toEqual({ status: 200, body: '{"ready":true,"missing":[]}\n' }));
+  });
+
+  test('listens on every address of both families by default: loopback and node IP, IPv4 and IPv6', async () => {
+    for (const host of ['127.0.0.1', '[::1]', '172.17.0.3', `[${ipv6Of('172.17.0.3')}]`]) {
+      expect((await get(worker2(), `http://${host}:9440/readyz`)).status).toBe(200);
+    }
   });
 
   test("converges to the seed's route table and removes its own stale route", async () => {
@@ -113,10 +148,29 @@ describe('the agent in three nodes on one segment', () => {
       return text;
     });
     expect(rules).toMatch(/masquerade/i);
-    // process.stdout, not console.log: that one colours numbers when FORCE_COLOR is set.
-    const script = "fetch('http://127.0.0.1:9440/healthz').then(async (r) => process.stdout.write(r.status + ' ' + (await r.text())))";
-    const health = await execIn(worker().ns, process.execPath, ['-e', script]);
-    expect(health).toMatch(/^200 .*"healthy":true/);
+    const health = await get(worker(), 'http://127.0.0.1:9440/healthz');
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toMatchObject({ healthy: true });
+  });
+
+  test('/metrics counts what it did: the routes it added and removed, the Nodes, the passes and lists', async () => {
+    await allConverged();
+    // Every peer's pod CIDR once (kind-worker2's came late, in a pass of its own); the stale route removed on the control plane.
+    const metrics = await eventually(async () => {
+      const scraped = await Promise.all(nodes.map(scrape));
+      expect(scraped[1]!.get('tscni_routes_added_total')).toBe(2);
+      return scraped;
+    });
+    expect(metrics[1]!.get('tscni_routes_removed_total')).toBe(0);
+    expect(metrics[0]!.get('tscni_routes_removed_total')).toBe(1);
+    for (const scraped of metrics) {
+      expect(scraped.get('tscni_nodes')).toBe(3);
+      expect(scraped.get('tscni_route_changes_failed_total')).toBe(0);
+      expect(scraped.get('tscni_sync_passes_total{result="success"}')).toBeGreaterThanOrEqual(1);
+      expect(scraped.get('tscni_sync_duration_seconds_count{full="true"}')).toBeGreaterThanOrEqual(1);
+      expect(scraped.get('tscni_api_lists_total')).toBe(1);
+      expect(scraped.get('process_resident_memory_bytes')).toBeGreaterThan(0);
+    }
   });
 
   test('routes IPv6 pod CIDRs via IPv6 InternalIPs once the nodes are dual stack', async () => {
@@ -179,6 +233,9 @@ describe('the agent in three nodes on one segment', () => {
     await server.drop();
     await put(server, 'kind-worker4', ['172.17.0.7'], ['10.244.7.0/24']);
     await allConverged();
+    const metrics = await scrape(worker());
+    expect(metrics.get('tscni_api_lists_total')).toBeGreaterThanOrEqual(2);
+    expect(metrics.get('tscni_api_watch_restarts_total')).toBeGreaterThanOrEqual(2);
   });
 
   test('catches up after the API server restarts in the middle of a watch', async () => {

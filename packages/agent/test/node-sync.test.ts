@@ -52,7 +52,9 @@ const nodes = [
 describe('NodeSync', () => {
   test('routes, state, masquerade set, forwarding and conflist from the Node list', async () => {
     const { deps, node, masq, forwarding, options } = await setup();
-    await new NodeSync(deps).sync(nodes, true);
+    const changes: object[] = [];
+    expect(await new NodeSync({ ...deps, onRouteChanges: (report) => changes.push(report) }).sync(nodes, true)).toBe(true);
+    expect(changes).toEqual([{ added: 2, removed: 0, failed: 0 }]);
     expect(node.batches).toEqual([
       'route replace 10.244.0.0/24 via 172.17.0.2 proto 243\nroute replace 10.244.1.0/24 via 172.17.0.3 proto 243\n',
     ]);
@@ -99,7 +101,8 @@ describe('NodeSync', () => {
 
   test('writes no conflist while its own Node has no podCIDR, but still routes to peers', async () => {
     const { deps, node, options } = await setup();
-    await new NodeSync(deps).sync([nodes[0]!, { name: 'kind-worker', internalIps: ['172.17.0.4'], podCidrs: [] }], true);
+    const inPlace = await new NodeSync(deps).sync([nodes[0]!, { name: 'kind-worker', internalIps: ['172.17.0.4'], podCidrs: [] }], true);
+    expect(inPlace).toBe(false);
     expect(node.batches).toHaveLength(1);
     await expect(readdir(options.cniConfDir)).rejects.toThrow('ENOENT');
   });

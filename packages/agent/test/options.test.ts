@@ -18,7 +18,7 @@ describe('parseOptions', () => {
       installPlugins: false,
       portMapPlugin: 'portmap',
       stateDir: '/run/tscni',
-      healthAddr: '0.0.0.0:9440',
+      healthAddr: { host: undefined, port: 9440 },
       logLevel: 'info',
     });
   });
@@ -60,7 +60,8 @@ describe('parseOptions', () => {
     [[], '--node-name (or NODE_NAME) is required'],
     [['--node-name', 'n', '--cluster-cidr', '10.244.0.0'], '--cluster-cidr: "10.244.0.0" is not a CIDR'],
     [['--node-name', 'n', '--state-dir', 'run/tscni'], '--state-dir: "run/tscni" must be an absolute path'],
-    [['--node-name', 'n', '--health-addr', 'localhost'], '--health-addr: "localhost" must be host:port'],
+    [['--node-name', 'n', '--health-addr', 'localhost'], '--health-addr: "localhost" must be :port, host:port or [IPv6]:port'],
+    [['--node-name', 'n', '--health-addr', '::1:9440'], '--health-addr: "::1:9440" must be :port, host:port or [IPv6]:port'],
     [['--node-name', 'n', '--log-level', 'loud'], '--log-level: "loud" must be one of'],
     [['--node-name', 'n', '--cni-version', '1.2.0'], '--cni-version: "1.2.0" must be one of 0.3.1, 0.4.0, 1.0.0, 1.1.0'],
     [['--node-name', 'n', '--ipam-data-dir', 'ipam'], '--ipam-data-dir: "ipam" must be an absolute path'],
@@ -70,6 +71,18 @@ describe('parseOptions', () => {
     [['--node-name', 'n', '--frobnicate'], "Unknown option '--frobnicate'"],
   ])('%j is refused: %s', (argv, message) => {
     expect(() => parseOptions(argv, {})).toThrow(message);
+  });
+
+  test('--health-addr: every address by default, one host or IPv6 address when given, off when empty', () => {
+    const addr = (value: string) => (parseOptions(['--health-addr', value], { NODE_NAME: 'n' }) as { healthAddr: unknown }).healthAddr;
+    expect(addr(':9440')).toEqual({ host: undefined, port: 9440 });
+    expect(addr('0.0.0.0:9440')).toEqual({ host: '0.0.0.0', port: 9440 });
+    expect(addr('127.0.0.1:8080')).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(addr('[::]:9440')).toEqual({ host: '::', port: 9440 });
+    expect(addr('[fd00:172:17::3]:9440')).toEqual({ host: 'fd00:172:17::3', port: 9440 });
+    expect(addr('localhost:9440')).toEqual({ host: 'localhost', port: 9440 });
+    expect(addr('')).toBeUndefined();
+    expect(parseOptions([], { NODE_NAME: 'n', TSCNI_HEALTH_ADDR: '[::1]:1' })).toMatchObject({ healthAddr: { host: '::1', port: 1 } });
   });
 
   test('--help lists every flag with its environment twin', () => {
