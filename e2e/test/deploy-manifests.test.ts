@@ -77,6 +77,32 @@ describe('deploy/ manifests', () => {
   });
 });
 
+describe('deploy/tscni.yaml, the one-file install', () => {
+  const REGENERATE = 'node tools/render-install.mjs > deploy/tscni.yaml';
+  const render = (args: string[] = []) => {
+    const result = spawnSync(process.execPath, [join(DEPLOY_DIR, '..', 'tools', 'render-install.mjs'), ...args], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`render-install.mjs failed: ${result.stderr}`);
+    return result.stdout;
+  };
+  const objects = (text: string) => (loadAllYaml(text) as Array<Doc | null | undefined>).filter((doc): doc is Doc => Boolean(doc));
+
+  it('is what tools/render-install.mjs renders from the kustomization', () => {
+    if (render() !== read('tscni.yaml')) throw new Error(`deploy/tscni.yaml differs from deploy/'s manifests: run \`${REGENERATE}\` and commit it`);
+  });
+
+  it('holds the objects the kustomization applies, in its order', () => {
+    expect(objects(read('tscni.yaml'))).toEqual(docs);
+  });
+
+  it('takes another image and cluster CIDR as parameters', () => {
+    const rendered = objects(render(['--image', 'registry.example/tscni:v1', '--cluster-cidr', '192.168.0.0/16']));
+    const container = rendered.find((d) => d.kind === 'DaemonSet')!.spec.template.spec.containers[0];
+    expect(container.image).toBe('registry.example/tscni:v1');
+    expect(container.env.find((e: Doc) => e.name === 'TSCNI_CLUSTER_CIDR').value).toBe('192.168.0.0/16');
+    expect(rendered.map((d) => d.kind)).toEqual(docs.map((d) => d.kind));
+  });
+});
+
 describe('deploy/Dockerfile', () => {
   const dockerfile = read('Dockerfile');
 
