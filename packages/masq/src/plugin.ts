@@ -29,7 +29,7 @@ export const masqPlugin: PluginHandlers = {
     // container that may not write /proc/sys.)
     const { runner, netns } = resolveOptions(options);
     await enableForwarding(runner, [...cidrs.keys()], netns);
-    await ensureRuleSets(cidrs, options);
+    await ensureRuleSets(cidrs, options, { trustStamp: true });
     return result;
   },
   async check(args) {

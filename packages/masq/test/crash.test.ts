@@ -1,6 +1,8 @@
 import { CRASH_AT_ENV, CRASH_STEPS, type SpecVersion } from '@tscni/core';
 import { ChainNode, FOLLOW_UPS, WORKING, Sandbox, lockIsFree, versionsOf, type FollowUp, type TestNamespace } from '@tscni/core/testing';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { stampFileFor } from '../src/rules/stamp.js';
 import { masqLines, natRules } from './helpers.js';
 
 type Step = (typeof CRASH_STEPS)['tscni-masq'][number];
@@ -55,6 +57,8 @@ describe('tscni-masq killed inside its rule transaction', () => {
       for (const args of [['-F', 'POSTROUTING'], ['-F', 'TSCNI-MASQ'], ['-X', 'TSCNI-MASQ']]) {
         await sandbox.exec(node.ns, 'iptables-nft', ['-w', '5', '-t', 'nat', ...args]);
       }
+      // A flush by hand is not seen through a fresh stamp (see README, "Steady state"): forget it too.
+      rmSync(stampFileFor(masqLock(node)), { force: true });
       await expect(node.chain({ [CRASH_AT_ENV]: step }).add(node.conf, rt)).rejects.toThrow(`crash point ${step} reached`);
       expect({ rules: await rules(node), lockFree: await lockIsFree(masqLock(node)) }).toEqual({ rules: RULES_LEFT_BY[step], lockFree: true });
 

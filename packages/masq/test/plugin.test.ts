@@ -1,4 +1,6 @@
 import { Sandbox, type TestNamespace } from '@tscni/core/testing';
+import { readFile, writeFile } from 'node:fs/promises';
+import { STAMP_TRUST_MS, stampFileFor, syncNonMasqueradeCidrs } from '../src/index.js';
 import { masqConfig, masqLines, natRules, podResult, runMasq } from './helpers.js';
 
 /** The executable, run inside node namespaces: spec behaviour, errors, backends. */
@@ -78,6 +80,26 @@ describe('tscni-masq plugin', () => {
       await sandbox.exec(node, 'iptables-nft', ['-t', 'nat', '-D', 'TSCNI-MASQ', '2']);
       expect((await runMasq(node, 'CHECK', dualStack())).json).toMatchObject({ code: 999 });
       expect((await runMasq(node, 'ADD', dualStack())).exitCode).toBe(0);
+      expect((await runMasq(node, 'CHECK', dualStack())).exitCode).toBe(0);
+    });
+
+    it('a nat table flushed by hand: repaired by the first ADD once the stamp is older than STAMP_TRUST_MS, or at once by the agent\'s pass', async () => {
+      const flush = () => sandbox.exec(node, 'iptables-nft', ['-w', '5', '-t', 'nat', '-F']).then(() => sandbox.exec(node, 'iptables-nft', ['-w', '5', '-t', 'nat', '-X']));
+      expect((await runMasq(node, 'ADD', dualStack())).exitCode).toBe(0);
+      await flush();
+      // Within STAMP_TRUST_MS the ADD believes the stamp (and runs nothing).
+      expect((await runMasq(node, 'ADD', dualStack())).exitCode).toBe(0);
+      expect(masqLines(await natRules(sandbox, node))).toEqual([]);
+      // Once it is older, the ADD reads the rules and repairs them.
+      const stampFile = stampFileFor(lockFile);
+      const stamp = JSON.parse(await readFile(stampFile, 'utf8')) as { sets: Record<string, { at: number }> };
+      for (const entry of Object.values(stamp.sets)) entry.at -= STAMP_TRUST_MS;
+      await writeFile(stampFile, JSON.stringify(stamp));
+      expect((await runMasq(node, 'ADD', dualStack())).exitCode).toBe(0);
+      expect((await runMasq(node, 'CHECK', dualStack())).exitCode).toBe(0);
+      // The agent's periodic pass never believes the stamp.
+      await flush();
+      await syncNonMasqueradeCidrs(['10.244.0.0/16', '10.96.0.0/12', 'fd00:10:244::/56'], { lockFile, netns: node.path });
       expect((await runMasq(node, 'CHECK', dualStack())).exitCode).toBe(0);
     });
 

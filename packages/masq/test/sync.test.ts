@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groupCidrs } from '../src/cidrs.js';
 import { chainRules, jumpRule } from '../src/rules/iptables-rules.js';
+import { stampFileFor } from '../src/rules/stamp.js';
 import { ensureRuleSets, verifyRuleSets } from '../src/sync.js';
 import { FakeRunner } from './fake-runner.js';
 
@@ -37,11 +38,12 @@ describe('ensureRuleSets', () => {
     expect(runner.commands().filter((command) => command.startsWith('sysctl'))).toEqual([]);
   });
 
-  it('needs no process but the flavour detection to find the set in place, and takes no lock', async () => {
+  it('without a stamp: the flavour detection alone, under the lock, finds the set in place, and stamps it', async () => {
     const runner = nodeWith(['10.244.0.0/16']);
-    await ensureRuleSets(cidrs, { runner, lockFile: join(dir, 'no-such-dir', 'lock') });
+    const lockFile = join(dir, 'fresh', 'lock');
+    await ensureRuleSets(cidrs, { runner, lockFile }, { trustStamp: true });
     expect(runner.commands().sort()).toEqual(['iptables-legacy-save', 'iptables-nft-save']);
-    expect(existsSync(join(dir, 'no-such-dir'))).toBe(false); // the lock would have made it
+    expect(existsSync(stampFileFor(lockFile))).toBe(true);
   });
 
   it('replaces a different set in one restore', async () => {

@@ -1,5 +1,6 @@
 import { Iptables, crashPoint, savedTable, type IptablesFlavour, type Runner } from '@tscni/core';
 import { COMMENTS, type RuleBackend, type RuleSet } from './rule-set.js';
+import type { StampedBackend } from './stamp.js';
 
 /**
  * The rule set as iptables-restore lines. `iptables -S` prints rules in
@@ -59,6 +60,10 @@ export class IptablesRules implements RuleBackend {
     private readonly netns?: string,
     private readonly saved?: string,
   ) {}
+
+  get stamped(): StampedBackend {
+    return `iptables-${this.flavour}`;
+  }
 
   async inspect(set: RuleSet): Promise<string[]> {
     return differences(set, await this.read(set));

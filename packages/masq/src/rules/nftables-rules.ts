@@ -33,6 +33,7 @@ export function replaceScript(set: RuleSet): string {
 }
 
 export class NftablesRules implements RuleBackend {
+  readonly stamped = 'nftables';
   private readonly nft: Nftables;
 
   constructor(runner: Runner, netns?: string) {

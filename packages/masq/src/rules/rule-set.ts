@@ -1,4 +1,5 @@
 import type { Family } from '@tscni/core';
+import type { StampedBackend } from './stamp.js';
 
 /** One family's masquerade rules on a node: the whole of what tscni-masq owns there. */
 export interface RuleSet {
@@ -17,6 +18,8 @@ export const COMMENTS = {
 
 /** Reads and writes one family's rule set in one firewall backend. */
 export interface RuleBackend {
+  /** Which backend this is, as a stamp records it. */
+  readonly stamped: StampedBackend;
   /** What differs from the set on the node; empty when exactly the set is in place. */
   inspect(set: RuleSet): Promise<string[]>;
   /** The same answer, from what was read when the backend was chosen where that covers the set. */
