@@ -2,16 +2,26 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { CniError, ErrorCode } from '../spec/errors.js';
+import { tryLockExclusive } from './flock-syscall.js';
 
 /**
  * An exclusive flock(2) on a file, held for the duration of `fn`.
  *
- * Node.js has no flock binding. flock(2) locks belong to the *open file
- * description*, which a child inherits, so we open the file here, let
- * util-linux `flock -x 3` lock our descriptor (passed as its fd 3) and exit:
- * the lock stays held by our descriptor until we close it. The lock is the
- * same kind the reference host-local takes on `<dataDir>/<net>/lock`, so the
- * two plugins exclude each other.
+ * The lock is the same kind the reference host-local takes on
+ * `<dataDir>/<net>/lock`, so the two plugins exclude each other. It belongs
+ * to the *open file description*: we open the file here and lock our
+ * descriptor, and the lock stays held until we close it (or die).
+ *
+ * Free (nearly always: a pod's ADD holds it for a millisecond or two), it
+ * is taken in-process with flock(fd, LOCK_EX|LOCK_NB) where the runtime can
+ * call it (Bun, through bun:ffi: see flock-syscall.ts): no process. Taken,
+ * or on Node.js (no FFI), util-linux `flock -x -w N 3` locks our descriptor,
+ * passed as its fd 3, and exits. That wait is not a blocking flock(2) on
+ * our own thread: it would stall what runs while the lock is being taken
+ * (host-local stages its allocation file then), and could honour neither
+ * the timeout nor release(). Nor is it LOCK_NB polled with a backoff: every
+ * waiter of a burst would wake every few milliseconds, and lose to the
+ * waiters the kernel queues (the reference's, and ours through flock).
  */
 export async function withFileLock<T>(
   path: string,
@@ -36,26 +46,26 @@ export interface FileLockRequest {
 
 /**
  * Starts taking the lock and returns at once, so that work which needs no
- * lock can run while the flock child starts and waits (the child's start
- * costs milliseconds, more on a busy node).
+ * lock can run while the lock is waited for (and while the flock child
+ * starts: milliseconds, more on a busy node).
  */
 export function requestFileLock(path: string, options: { timeoutSeconds?: number } = {}): FileLockRequest {
   mkdirSync(dirname(path), { recursive: true });
   const fd = openSync(path, 'a', 0o644);
-  let child: ChildProcess | undefined;
-  let held: Promise<void>;
+  let waiting: { child?: ChildProcess; held: Promise<void> };
   try {
-    ({ child, held } = lockDescriptor(fd, path, options.timeoutSeconds ?? 60));
+    waiting = tryLockExclusive(fd) ? { held: Promise.resolve() } : lockDescriptor(fd, path, options.timeoutSeconds ?? 60);
   } catch (error) {
     closeSync(fd);
     throw error;
   }
+  const { child, held } = waiting;
   held.catch(() => undefined); // a caller that gives up early never awaits it
   return {
     held,
     release() {
       // A flock still waiting would otherwise keep this process alive, and take the lock for nobody.
-      if (child.exitCode === null && child.signalCode === null) child.kill();
+      if (child && child.exitCode === null && child.signalCode === null) child.kill();
       closeSync(fd); // releases the lock
     },
   };
