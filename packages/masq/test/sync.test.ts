@@ -3,24 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groupCidrs } from '../src/cidrs.js';
-import { chainRules, jumpRule } from '../src/rules/iptables-rules.js';
 import { stampFileFor } from '../src/rules/stamp.js';
 import { ensureRuleSets, verifyRuleSets } from '../src/sync.js';
-import { FakeRunner } from './fake-runner.js';
-
-/** A node whose nft-flavour iptables holds exactly the rules for `inPlace`. */
-function nodeWith(inPlace: string[] | undefined) {
-  const set = { family: 4 as const, chain: 'TSCNI-MASQ', nonMasqueradeCidrs: inPlace ?? [] };
-  const [declare, ...rules] = chainRules(set);
-  const nat = inPlace ? [declare!.replace(/^-N (.+)$/, ':$1 - [0:0]'), jumpRule(set), ...rules] : [];
-  const saved = ['*nat', ':POSTROUTING ACCEPT [0:0]', ...nat, 'COMMIT', ''].join('\n');
-  return new FakeRunner((argv) => {
-    if (argv[0] === 'iptables-legacy-save') return { stdout: '' };
-    if (argv[0] === 'iptables-nft-save') return { stdout: saved };
-    if (!inPlace) return { exitCode: argv.includes('POSTROUTING') ? 0 : 1 };
-    return { stdout: (argv.includes('POSTROUTING') ? [jumpRule(set)] : chainRules(set)).join('\n') };
-  });
-}
+import type { FakeRunner } from './fake-runner.js';
+import { nodeWith } from './fake-node.js';
 
 describe('ensureRuleSets', () => {
   let dir: string;

@@ -4,25 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groupCidrs } from '../../src/cidrs.js';
-import { chainRules, jumpRule } from '../../src/rules/iptables-rules.js';
 import { STAMP_TRUST_MS, stampFileFor } from '../../src/rules/stamp.js';
 import { ensureRuleSets, verifyRuleSets } from '../../src/sync.js';
-import { FakeRunner } from '../fake-runner.js';
-
-/** A node whose nft-flavour iptables holds the rules for `inPlace` (none when undefined); restores succeed unless `failRestore`. */
-function nodeWith(inPlace: string[] | undefined, failRestore = false) {
-  const set = { family: 4 as const, chain: 'TSCNI-MASQ', nonMasqueradeCidrs: inPlace ?? [] };
-  const [declare, ...rules] = chainRules(set);
-  const nat = inPlace ? [declare!.replace(/^-N (.+)$/, ':$1 - [0:0]'), jumpRule(set), ...rules] : [];
-  const saved = ['*nat', ':POSTROUTING ACCEPT [0:0]', ...nat, 'COMMIT', ''].join('\n');
-  return new FakeRunner((argv) => {
-    if (argv[0] === 'iptables-legacy-save') return { stdout: '' };
-    if (argv[0] === 'iptables-nft-save') return { stdout: saved };
-    if (argv[0]?.endsWith('-restore')) return { exitCode: failRestore ? 1 : 0, stderr: failRestore ? 'killed' : '' };
-    if (!inPlace) return { exitCode: argv.includes('POSTROUTING') ? 0 : 1 };
-    return { stdout: (argv.includes('POSTROUTING') ? [jumpRule(set)] : chainRules(set)).join('\n') };
-  });
-}
+import type { FakeRunner } from '../fake-runner.js';
+import { nodeWith } from '../fake-node.js';
 
 /** The stamp: what an ADD reads instead of running iptables when its set was seen in place. */
 describe('the rule stamp', () => {
