@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Sandbox } from '@tscni/core/testing';
-import { attachment, conflist, execInNode, executable, ipam, makeNode, makePods, type BenchNode, type SideName } from './cni.js';
+import { attachment, conflist, execInNode, executable, ipam, makeNode, makePods, SIDES, type BenchNode, type SideName } from './cni.js';
+import { countProcesses, type ProcessCount } from './processes.js';
 import { TSCNI_BIN_DIR } from './executables.js';
 import { ratio, spread, type Table } from './format.js';
 import type { BenchOptions } from './options.js';
@@ -11,6 +12,8 @@ export interface CycleResults {
   bridge: Comparison;
   hostLocal: Comparison;
   masq: Comparison;
+  /** Processes one pod's ADD+DEL started, plugins included (undefined without strace). */
+  processes: Record<SideName, ProcessCount | undefined>;
 }
 
 /**
@@ -66,7 +69,26 @@ export async function measureCycle(sandbox: Sandbox, options: BenchOptions): Pro
     reference: { median: ipMasqShare, p10: NaN, p90: NaN, n: options.samples },
     ratio: { median: tscniMasq.median / ipMasqShare, p10: NaN, p90: NaN, n: 1 },
   };
-  return { chain, bridge, hostLocal: hostLocalResult, masq: masqResult };
+  const traceDir = await sandbox.dir();
+  const processes = {
+    tscni: await countProcesses(nodes.tscni, pods.tscni, traceDir, `cycle-${id++}`),
+    reference: await countProcesses(nodes.reference, pods.reference, traceDir, `cycle-${id++}`),
+  };
+  return { chain, bridge, hostLocal: hostLocalResult, masq: masqResult, processes };
+}
+
+function processesRow({ tscni, reference }: CycleResults['processes']): string[] {
+  const total = (count: ProcessCount | undefined) => (count ? String(count.total) : '-');
+  const ratioOf = tscni && reference ? (tscni.total / reference.total).toFixed(2) : '-';
+  return ['processes started per pod ADD+DEL (count)', total(tscni), total(reference), ratioOf, ''];
+}
+
+function processNote(processes: CycleResults['processes']): string {
+  return SIDES.map((side) => {
+    const count = processes[side];
+    const programs = count ? Object.entries(count.byProgram).map(([program, n]) => `${n} ${program}`).join(', ') : 'no strace';
+    return `${side}: ${programs}`;
+  }).join('; ');
 }
 
 export function cycleTable(results: CycleResults): Table {
@@ -79,7 +101,12 @@ export function cycleTable(results: CycleResults): Table {
       row('bridge + its IPAM, through the chain runner', results.bridge, ''),
       row('host-local alone', results.hostLocal, ''),
       row('masq alone vs the ipMasq share of the ref bridge', results.masq, ''),
+      processesRow(results.processes),
     ],
-    notes: ['median (p10-p90); ratios pair the rounds, which alternate between the sides', 'the ipMasq share is the difference of two reference medians (no spread)'],
+    notes: [
+      'median (p10-p90); ratios pair the rounds, which alternate between the sides',
+      'the ipMasq share is the difference of two reference medians (no spread)',
+      `processes: one ADD+DEL of the chain, counted with strace -f (execve); ${processNote(results.processes)}`,
+    ],
   };
 }
