@@ -11,10 +11,12 @@ const SYS = resolve(import.meta.dirname, '../src/sys');
 
 /**
  * `try PATH`: flock(fd, LOCK_EX|LOCK_NB) through bun:ffi, prints whether it
- * is ours; `request PATH`: requestFileLock, prints "held" once it is. Either
- * holds what it got until its stdin ends.
+ * is ours; `request PATH`: requestFileLock, prints "held" once it is;
+ * `defer PATH`: the same, printing whether the lock was still free until it
+ * first yielded. Each holds what it got until its stdin ends.
  */
 const SCRIPT = `
+import { spawnSync } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { requestFileLock } from '${SYS}/lock.ts';
 import { tryLockExclusive } from '${SYS}/flock-syscall.ts';
@@ -24,8 +26,10 @@ if (mode === 'try') console.log(String(tryLockExclusive(openSync(path, 'a'))));
 else {
   const lock = requestFileLock(path);
   release = lock.release;
+  // What the caller does before it first yields runs outside the lock.
+  const freeBeforeYielding = spawnSync('flock', ['-n', path, 'true']).status === 0;
   await lock.held;
-  console.log('held');
+  console.log(mode === 'request' ? 'held' : String(freeBeforeYielding));
 }
 process.stdin.resume();
 process.stdin.on('end', () => { release(); process.exit(0); });
@@ -45,7 +49,7 @@ describe('the lock on Bun (the compiled plugins)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  function start(mode: 'try' | 'request', path: string) {
+  function start(mode: 'try' | 'request' | 'defer', path: string) {
     const child = spawn(BUN, [script, mode, path]);
     children.push(child);
     let out = '';
@@ -68,6 +72,14 @@ describe('the lock on Bun (the compiled plugins)', () => {
     expect(await lockIsFree(path)).toBe(false);
     await holder.stop();
     expect(await lockIsFree(path)).toBe(true);
+  });
+
+  it('takes it when the caller first yields, not before: host-local syncs its staged file outside the lock', async () => {
+    const path = join(dir, 'defer.lock');
+    const holder = start('defer', path);
+    expect(await holder.line).toBe('true');
+    expect(await lockIsFree(path)).toBe(false);
+    await holder.stop();
   });
 
   it('does not take a lock another process holds', async () => {

@@ -46,24 +46,30 @@ export interface FileLockRequest {
 
 /**
  * Starts taking the lock and returns at once, so that work which needs no
- * lock can run while the lock is waited for (and while the flock child
- * starts: milliseconds, more on a busy node).
+ * lock runs before the lock is ours or while it is waited for: the attempt
+ * is made when the caller first yields (host-local syncs its staged
+ * allocation file first, outside the lock), and a taken lock is then waited
+ * for through the flock child (whose start costs milliseconds, more on a
+ * busy node).
  */
 export function requestFileLock(path: string, options: { timeoutSeconds?: number } = {}): FileLockRequest {
   mkdirSync(dirname(path), { recursive: true });
   const fd = openSync(path, 'a', 0o644);
-  let waiting: { child?: ChildProcess; held: Promise<void> };
-  try {
-    waiting = tryLockExclusive(fd) ? { held: Promise.resolve() } : lockDescriptor(fd, path, options.timeoutSeconds ?? 60);
-  } catch (error) {
-    closeSync(fd);
-    throw error;
-  }
-  const { child, held } = waiting;
+  let child: ChildProcess | undefined;
+  let released = false;
+  const held = Promise.resolve().then(() => {
+    // Given up before the attempt: the descriptor is closed (its number may already be another file's).
+    if (released) throw new CniError(ErrorCode.Internal, `gave up waiting for the lock ${path}`);
+    if (tryLockExclusive(fd)) return;
+    const waiting = lockDescriptor(fd, path, options.timeoutSeconds ?? 60);
+    child = waiting.child;
+    return waiting.held;
+  });
   held.catch(() => undefined); // a caller that gives up early never awaits it
   return {
     held,
     release() {
+      released = true;
       // A flock still waiting would otherwise keep this process alive, and take the lock for nobody.
       if (child && child.exitCode === null && child.signalCode === null) child.kill();
       closeSync(fd); // releases the lock
