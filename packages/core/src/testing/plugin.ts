@@ -51,6 +51,8 @@ export async function execPluginIn(
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
+    // A plugin may exit before reading its config (a bad CNI_COMMAND): on a busy machine it does so before we write it.
+    child.stdin.on('error', () => undefined);
     child.on('close', (code) => {
       let json: Record<string, unknown> | undefined;
       try {
