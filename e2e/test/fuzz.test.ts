@@ -9,7 +9,8 @@ import { fuzzCase, validConfig, validEnv, type FuzzCase, type FuzzPaths } from '
  * (TSCNI_FUZZ_SEED, TSCNI_FUZZ_CASES): every failure must be the spec's
  * error JSON on stdout with a right code for the fault and exit 1, never
  * code 999, never a stack trace; nothing is left behind and nothing is
- * written outside the dataDir, the lock, state and log files.
+ * written outside the dataDir, the lock (and masq's stamp beside it), state
+ * and log files.
  */
 const SEED = Number(process.env.TSCNI_FUZZ_SEED ?? 20261202);
 const CASES = Number(process.env.TSCNI_FUZZ_CASES ?? 2000);
@@ -88,7 +89,8 @@ async function leftovers(w: Worker): Promise<string[]> {
 
 /** Files under the worker's directory the plugins may write; anything else is a stray write. */
 async function strayFiles(w: Worker): Promise<string[]> {
-  const allowed = [/^ipam(\/|$)/, /^masq\.lock$/, /^run(\/|$)/, /^plugin\.log$/];
+  // masq.stamp: what tscni-masq's writers last saw in place, next to its lock.
+  const allowed = [/^ipam(\/|$)/, /^masq\.(lock|stamp)$/, /^run(\/|$)/, /^plugin\.log$/];
   const all = (await readdir(w.dir, { recursive: true })).map((entry) => relative(w.dir, join(w.dir, entry)));
   return all.filter((path) => !allowed.some((pattern) => pattern.test(path)));
 }
