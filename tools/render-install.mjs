@@ -7,7 +7,7 @@
 //
 // --image: the agent's image (default: the one deploy/daemonset.yaml names);
 // --cluster-cidr: TSCNI_CLUSTER_CIDR, the cluster's pod CIDRs, comma-separated
-// (default: daemonset.yaml's, 10.244.0.0/16, kubeadm's --pod-network-cidr).
+// (default: daemonset.yaml's, 10.244.0.0/16,fd00:10:244::/56: kind's pod subnets of both families).
 // Text in, text out: the manifests' comments are kept, which a YAML
 // round trip would drop.
 import { readFileSync } from 'node:fs';

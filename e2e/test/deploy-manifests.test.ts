@@ -3,7 +3,7 @@ import { binary } from '@tscni/core/testing';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO_MANIFEST, DEPLOY_DIR, IMAGE, KIND_CONFIG } from '@tscni/testbed/kind';
+import { DEMO_MANIFEST, DEPLOY_DIR, IMAGE, KIND_CONFIG, KIND_NETWORKS } from '@tscni/testbed/kind';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -15,7 +15,8 @@ const daemonSet = find('DaemonSet');
 const pod = daemonSet.spec.template.spec;
 const agent = pod.containers[0];
 const env = (name: string) => agent.env.find((e: Doc) => e.name === name);
-const kindConfig = loadAllYaml(readFileSync(KIND_CONFIG, 'utf8'))[0] as Doc;
+const kindConfigOf = (file: string) => loadAllYaml(readFileSync(file, 'utf8'))[0] as Doc;
+const kindConfig = kindConfigOf(KIND_CONFIG);
 
 describe('deploy/ manifests', () => {
   it('applies the RBAC and the DaemonSet, all in kube-system', () => {
@@ -53,9 +54,14 @@ describe('deploy/ manifests', () => {
     });
   });
 
-  it('names the node from the downward API and the cluster CIDR of the kind config', () => {
+  it("names the node from the downward API, and a cluster CIDR of both families: the dual-stack kind config's podSubnet, covering every kind config's", () => {
     expect(env('NODE_NAME')).toEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
-    expect(env('TSCNI_CLUSTER_CIDR')?.value).toBe(kindConfig.networking.podSubnet);
+    const clusterCidrs = String(env('TSCNI_CLUSTER_CIDR')?.value).split(',');
+    expect(clusterCidrs.join(',')).toBe(kindConfigOf(KIND_NETWORKS.dual.config).networking.podSubnet);
+    // One DaemonSet for every family: no per-family editing (the agent leaves out a family no node has).
+    for (const network of Object.values(KIND_NETWORKS)) {
+      for (const subnet of String(kindConfigOf(network.config).networking.podSubnet).split(',')) expect(clusterCidrs).toContain(subnet);
+    }
   });
 
   it('probes liveness on /healthz and readiness on /readyz, served on every address of both families', () => {
@@ -131,6 +137,17 @@ describe('deploy/kind-config.yaml and the demo', () => {
     expect(kindConfig).toMatchObject({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4' });
     expect(kindConfig.networking).toEqual({ disableDefaultCNI: true, podSubnet: '10.244.0.0/16' });
     expect(kindConfig.nodes.map((n: Doc) => n.role)).toEqual(['control-plane', 'worker', 'worker']);
+  });
+
+  it.each(Object.values(KIND_NETWORKS).map((network) => [network.ipFamily, network] as const))('deploy/%s config: the same cluster in its families, without kind\'s own CNI', (ipFamily, network) => {
+    const config = kindConfigOf(network.config);
+    expect(config).toMatchObject({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4' });
+    expect(config.networking).toEqual({
+      disableDefaultCNI: true,
+      podSubnet: network.podSubnets.join(','),
+      ...(ipFamily === 'ipv4' ? {} : { ipFamily, serviceSubnet: network.serviceSubnets.join(',') }),
+    });
+    expect(config.nodes).toEqual(kindConfig.nodes);
   });
 
   it('demo is the seed\'s DaemonSet: a pod with ping on each worker', () => {

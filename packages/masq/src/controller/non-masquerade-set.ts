@@ -1,4 +1,4 @@
-import { formatPrefix, networkOf, parsePrefix, prefixContains, type IpPrefix } from '@tscni/core';
+import { familyOf, formatPrefix, networkOf, parsePrefix, prefixContains, type IpPrefix } from '@tscni/core';
 import type { ClusterView, NodeInfo } from '@tscni/core/node-agent';
 
 /**
@@ -12,14 +12,23 @@ export type UncoveredMemo = WeakMap<NodeInfo, IpPrefix[]>;
  * Pure: the destinations pods reach with their own source address: the
  * cluster's and the extra CIDRs, and every Node's pod CIDRs not inside
  * them, canonical and without the networks inside another one.
+ *
+ * A fixed CIDR of a family no Node has pod CIDRs of is left out: one
+ * manifest names both families' cluster CIDRs, and on a single-stack
+ * cluster the other family's rule set would only masquerade the node's own
+ * traffic of that family, or fail every pass (and so hold back the
+ * conflist) on a node whose kernel has that family off.
  */
 export function nonMasqueradeSet(view: ClusterView, fixedCidrs: readonly string[], memo: UncoveredMemo = new WeakMap()): string[] {
-  const fixed = parseAll(fixedCidrs);
+  const families = new Set(view.nodes.flatMap((node) => node.podCidrs.map(familyOf)));
+  const allFixed = parseAll(fixedCidrs);
+  const fixed = allFixed.filter((prefix) => families.has(prefix.family));
   const podPrefixes: IpPrefix[] = [];
   for (const node of view.nodes) {
     let uncovered = memo.get(node);
     if (!uncovered) {
-      uncovered = parseAll(node.podCidrs).filter((prefix) => !fixed.some((other) => covers(other, prefix)));
+      // Against every fixed CIDR: a node's pod CIDR has a family the filter keeps, so the answer is the same, and stays valid.
+      uncovered = parseAll(node.podCidrs).filter((prefix) => !allFixed.some((other) => covers(other, prefix)));
       memo.set(node, uncovered);
     }
     podPrefixes.push(...uncovered);
