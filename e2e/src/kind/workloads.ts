@@ -25,19 +25,33 @@ export const web = {
   },
 };
 
+/** PreferDualStack: a ClusterIP of each family the cluster has (one on a single-stack cluster). */
 export const webService = {
   apiVersion: 'v1',
   kind: 'Service',
   metadata: { name: 'web', namespace: 'default' },
-  spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: WEB_PORT }] },
+  spec: { ipFamilyPolicy: 'PreferDualStack', selector: { app: 'web' }, ports: [{ port: 80, targetPort: WEB_PORT }] },
 };
 
+/** Its node port answers on the nodes' addresses of each family the Service has. */
 export const webNodePort = {
   apiVersion: 'v1',
   kind: 'Service',
   metadata: { name: 'web-nodeport', namespace: 'default' },
-  spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, targetPort: WEB_PORT }] },
+  spec: { type: 'NodePort', ipFamilyPolicy: 'PreferDualStack', selector: { app: 'web' }, ports: [{ port: 80, targetPort: WEB_PORT }] },
 };
+
+/** Only a dual-stack cluster can have it: the API server refuses it elsewhere. */
+export const webDualStack = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'web-dual', namespace: 'default' },
+  spec: { ipFamilyPolicy: 'RequireDualStack', ipFamilies: ['IPv4', 'IPv6'], selector: { app: 'web' }, ports: [{ port: 80, targetPort: WEB_PORT }] },
+};
+
+export interface ServiceSpec {
+  spec: { clusterIPs: string[]; ipFamilies: string[]; ports: Array<{ nodePort?: number }> };
+}
 
 export function scaleDeployment(replicas: number): object {
   return {

@@ -1,13 +1,16 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Family } from '@tscni/core';
 import { REPO_ROOT } from '../paths.js';
+import { KIND_NETWORKS, ofFamily, type KindNetwork } from './ip-family.js';
 import type { KindSetup } from './setup.js';
 
 /** The image deploy/daemonset.yaml runs; the kind suite builds and loads it under this name. */
 export const IMAGE = 'tscni:dev';
 export const DEPLOY_DIR = join(REPO_ROOT, 'deploy');
-export const KIND_CONFIG = join(DEPLOY_DIR, 'kind-config.yaml');
+/** The seed's IPv4 cluster (the others: KIND_NETWORKS). */
+export const KIND_CONFIG = KIND_NETWORKS.ipv4.config;
 export const DEMO_MANIFEST = join(DEPLOY_DIR, 'examples', 'demo-daemonset.yaml');
 
 export interface KubeList<T> {
@@ -15,16 +18,26 @@ export interface KubeList<T> {
 }
 export interface KubeNode {
   metadata: { name: string };
-  spec: { podCIDR?: string };
+  spec: { podCIDR?: string; podCIDRs?: string[] };
   status: { addresses: Array<{ type: string; address: string }>; conditions: Array<{ type: string; status: string }> };
 }
 export interface KubePod {
   metadata: { name: string; namespace?: string; uid?: string; labels?: Record<string, string> };
   spec: { nodeName: string };
-  status: { podIP: string; phase: string };
+  status: { podIP: string; podIPs?: Array<{ ip: string }>; phase: string };
 }
 
-export const internalIp = (node: KubeNode): string => node.status.addresses.find((a) => a.type === 'InternalIP')!.address;
+/** The node's InternalIP: the first one kubelet reports, or the one of a family (a dual-stack node has both). */
+export function internalIp(node: KubeNode, family?: Family): string {
+  const all = node.status.addresses.filter((a) => a.type === 'InternalIP').map((a) => a.address);
+  const found = family ? ofFamily(all, family) : all[0];
+  if (!found) throw new Error(`node ${node.metadata.name} has no ${family ? `IPv${family} ` : ''}InternalIP (it has ${all.join(', ') || 'none'})`);
+  return found;
+}
+/** A node's pod CIDRs, one per family. */
+export const podCidrs = (node: KubeNode): string[] => node.spec.podCIDRs ?? (node.spec.podCIDR ? [node.spec.podCIDR] : []);
+/** A pod's addresses, one per family. */
+export const podIps = (pod: KubePod): string[] => pod.status.podIPs?.map((ip) => ip.ip) ?? (pod.status.podIP ? [pod.status.podIP] : []);
 export const isReady = (node: KubeNode): boolean =>
   node.status.conditions.some((condition) => condition.type === 'Ready' && condition.status === 'True');
 
@@ -32,10 +45,12 @@ export const isReady = (node: KubeNode): boolean =>
 export class KindCluster {
   readonly kubeconfig: string;
 
+  /** `network`: which of deploy/'s kind configs the cluster is made from (its address families). */
   constructor(
     readonly name: string,
     readonly setup: KindSetup,
     dir: string,
+    readonly network: KindNetwork = KIND_NETWORKS.ipv4,
   ) {
     this.kubeconfig = join(dir, 'kubeconfig');
   }
@@ -53,7 +68,7 @@ export class KindCluster {
    */
   async create(): Promise<void> {
     const image = this.setup.nodeImage ? ['--image', this.setup.nodeImage] : [];
-    const create = () => this.kind(['create', 'cluster', '--name', this.name, '--config', KIND_CONFIG, '--kubeconfig', this.kubeconfig, '--wait', '0s', ...image]);
+    const create = () => this.kind(['create', 'cluster', '--name', this.name, '--config', this.network.config, '--kubeconfig', this.kubeconfig, '--wait', '0s', ...image]);
     try {
       await create();
     } catch (error) {
@@ -117,10 +132,22 @@ export class KindCluster {
     return (await this.engine.run(this.engine.kind, ['exec', node, ...command])).stdout;
   }
 
-  /** Runs a container on the nodes' network: "outside" the cluster, as the internet is. */
-  async runOutside(name: string, image: string, command: string[]): Promise<string> {
+  /**
+   * Runs a container on the nodes' network: "outside" the cluster, as the
+   * internet is. Resolves its address of each of the cluster's families
+   * (kind gives its network an IPv6 subnet when the cluster has IPv6).
+   */
+  async runOutside(name: string, image: string, command: string[]): Promise<Map<Family, string>> {
     await this.engine.run(this.engine.kind, ['run', '-d', '--name', name, '--network', 'kind', image, ...command]);
-    return (await this.engine.run(this.engine.kind, ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name])).stdout.trim();
+    const format = '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{.GlobalIPv6Address}}{{end}}';
+    const addresses = (await this.engine.run(this.engine.kind, ['inspect', '-f', format, name])).stdout.trim().split(/\s+/);
+    const byFamily = new Map<Family, string>();
+    for (const family of this.network.families) {
+      const address = ofFamily(addresses, family);
+      if (!address) throw new Error(`the outside container has no IPv${family} address on kind's network (${addresses.join(' ')})`);
+      byFamily.set(family, address);
+    }
+    return byFamily;
   }
 
   async execOutside(name: string, command: string[]): Promise<string> {
