@@ -49,10 +49,11 @@ describe('the conformance report', () => {
     expect(markdown).toContain('| FAILED | [sig-network] HostPort validates');
   });
 
-  test('the focus holds sig-network Conformance and the Granular Checks, nothing else', () => {
+  test('the focus holds sig-network Conformance, the Granular Checks and the dual-stack tests, nothing else', () => {
     const focus = new RegExp(FOCUS);
     expect(focus.test('[sig-network] Services should serve a basic endpoint from pods  [Conformance]')).toBe(true);
     expect(focus.test('[sig-network] Networking Granular Checks: Services should update endpoints: http')).toBe(true);
+    expect(focus.test('[sig-network] [Feature:IPv6DualStack] should have ipv4 and ipv6 internal node ip')).toBe(true);
     expect(focus.test('[sig-network] Services should be rejected when no endpoints exist')).toBe(false);
     expect(focus.test('[sig-node] Pods should be submitted and removed [NodeConformance] [Conformance]')).toBe(false);
   });
@@ -63,5 +64,12 @@ describe('the conformance report', () => {
     await writeFile(join(dir, 'with'), 'protocol  size sockets\nSCTP 1792 0\nTCP 2432 4\n');
     expect(skipPattern(await skipsFor(join(dir, 'without')))).toBe(String.raw`\[Feature:SCTPConnectivity\]`);
     expect(await skipsFor(join(dir, 'with'))).toEqual([]);
+  });
+
+  test('the dual-stack tests are skipped, with the reason, only on a cluster of one family', async () => {
+    const dir = await sandbox.dir();
+    await writeFile(join(dir, 'with'), 'protocol  size sockets\nSCTP 1792 0\n');
+    expect(await skipsFor(join(dir, 'with'), [4, 6])).toEqual([]);
+    expect(await skipsFor(join(dir, 'with'), [4])).toEqual([{ pattern: String.raw`\[Feature:IPv6DualStack\]`, reason: expect.stringMatching(/IPv4 alone/) }]);
   });
 });

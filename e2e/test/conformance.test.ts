@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { skipsFor } from '../src/conformance/focus.js';
 import { focusedSpecs, runConformance } from '../src/conformance/run.js';
 import { summarize, summaryMarkdown } from '../src/conformance/summary.js';
-import { buildToolchain, chooseKindMode, hostState, hostStateChanges, KindCluster, pinnedVersion, prepareKind, type HostState } from '@tscni/testbed/kind';
+import { buildToolchain, chooseKindMode, hostState, hostStateChanges, KindCluster, kindNetworkFromEnv, pinnedVersion, prepareKind, type HostState } from '@tscni/testbed/kind';
 import { REPO_ROOT } from '@tscni/testbed/paths';
 
 /** Where the JUnit report, the log and the summary of the last run are kept. */
@@ -13,6 +13,8 @@ const REPORT_DIR = join(REPO_ROOT, 'dist', 'conformance');
 /** Parallel Ginkgo processes: the specs mostly wait on pods and timeouts, not on the 2 cores. */
 const PROCS = Number(process.env.TSCNI_CONFORMANCE_PROCS ?? 6);
 const choice = await chooseKindMode();
+/** Dual-stack (deploy/kind-config-dual.yaml) unless TSCNI_KIND_IP_FAMILY says otherwise: the focus holds the dual-stack tests. */
+const network = kindNetworkFromEnv();
 
 if (choice.usable) {
   conformanceSuite(choice.mode);
@@ -29,7 +31,7 @@ if (choice.usable) {
  * judged by, beside the kind suite's checks of what we thought of.
  */
 function conformanceSuite(mode: 'online' | 'offline'): void {
-  describe(`Kubernetes network conformance on tscni (kind, ${mode})`, () => {
+  describe(`Kubernetes network conformance on tscni (kind, ${mode}, ${network.ipFamily})`, () => {
     const id = randomBytes(3).toString('hex');
     let hostBefore: HostState;
     let dir: string;
@@ -38,7 +40,7 @@ function conformanceSuite(mode: 'online' | 'offline'): void {
     beforeAll(async () => {
       hostBefore = await hostState();
       dir = await mkdtemp(join(tmpdir(), 'tscni-conformance-'));
-      cluster = new KindCluster(`tscni-${id}`, await prepareKind(mode, id), dir);
+      cluster = new KindCluster(`tscni-${id}`, await prepareKind(mode, id), dir, network);
       await cluster.create();
       await cluster.loadImage();
       await cluster.rollOutTscni();
@@ -53,9 +55,9 @@ function conformanceSuite(mode: 'online' | 'offline'): void {
       expect(hostStateChanges(hostBefore, await hostState())).toEqual([]);
     }, 5 * 60_000);
 
-    it('passes every sig-network Conformance test and the Networking Granular Checks', async () => {
+    it('passes every sig-network Conformance test, the Networking Granular Checks and the dual-stack tests', async () => {
       const bin = await buildToolchain();
-      const skips = await skipsFor();
+      const skips = await skipsFor(undefined, network.families);
       await rm(REPORT_DIR, { recursive: true, force: true });
       await mkdir(REPORT_DIR, { recursive: true });
       const started = Date.now();
@@ -67,7 +69,7 @@ function conformanceSuite(mode: 'online' | 'offline'): void {
       });
       const minutes = ((Date.now() - started) / 60_000).toFixed(1);
       const summary = summarize(run.specs, skips);
-      const text = summaryMarkdown(summary, `e2e.test ${await pinnedVersion('KUBERNETES_VERSION')} network focus on tscni (kind, 3 nodes, ${PROCS} Ginkgo processes, ${minutes} min)`);
+      const text = summaryMarkdown(summary, `e2e.test ${await pinnedVersion('KUBERNETES_VERSION')} network focus on tscni (kind, 3 nodes, ${network.ipFamily === 'dual' ? 'dual-stack' : network.ipFamily}, ${PROCS} Ginkgo processes, ${minutes} min)`);
       await writeFile(join(REPORT_DIR, 'summary.md'), text);
       console.log(`${text}\nJUnit report: ${join(REPORT_DIR, 'junit_01.xml')}; log: ${run.logFile}`);
       expect(summary.failed.map((spec) => `${spec.name}: ${spec.message ?? ''}`)).toEqual([]);
