@@ -1,0 +1,24 @@
+/** What the plugin writes for a pod it set up: the agent joins it with the Pod object by namespace and name. */
+export interface PodRecord {
+  namespace: string;
+  name: string;
+  /** The pod's addresses from the chain's result, without prefix length. */
+  ips: string[];
+}
+
+/** One JSON line each way on the agent's socket. */
+export interface CoverRequest {
+  containerId: string;
+}
+
+export type CoverReply = { ok: true } | { ok: false; error: string };
+
+export function parsePodRecord(text: string): PodRecord | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<PodRecord>;
+    if (typeof value.namespace !== 'string' || typeof value.name !== 'string' || !Array.isArray(value.ips)) return undefined;
+    return { namespace: value.namespace, name: value.name, ips: value.ips.filter((ip): ip is string => typeof ip === 'string') };
+  } catch {
+    return undefined;
+  }
+}

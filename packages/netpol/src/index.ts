@@ -1,0 +1,10 @@
+export * from './model.js';
+export * from './selector.js';
+export * from './rule-set.js';
+export { compilePolicies } from './compile.js';
+export { renderScript, renderTable, removalScript, TABLE } from './render.js';
+export * from './from-api.js';
+export { PolicyEnforcer, type PolicyView, type ApplyReport } from './enforcer.js';
+export { handoffPaths, DEFAULT_RUN_DIR, type HandoffPaths } from './handoff/paths.js';
+export { serveCoverRequests } from './handoff/server.js';
+export type { CoverReply, CoverRequest, PodRecord } from './handoff/protocol.js';
