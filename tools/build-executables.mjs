@@ -3,7 +3,7 @@
 //
 // - `tscni`, one self-contained binary (`bun build --compile`: the Bun
 //   runtime and the bundled code in one file) with tscni-bridge,
-//   tscni-host-local, tscni-masq and tscni-route-sync as hard links to it
+//   tscni-host-local, tscni-masq, tscni-route-sync and tscni-netpol as hard links to it
 //   (packages/executables/src/multi-call.ts picks by name). A runtime starts
 //   one of these for every pod and command: Bun starts in a fraction of
 //   Node's time and memory (README, "What runs where").
@@ -32,7 +32,7 @@ const BUN = join(root, 'node_modules', '@oven', 'bun-linux-x64', 'bin', 'bun');
 const MULTI_CALL_ENTRY = join(root, 'packages', 'executables', 'src', 'multi-call.ts');
 const AGENT_ENTRY = join(root, 'packages', 'agent', 'src', 'main.ts');
 const MULTI_CALL = 'tscni';
-const PLUGIN_LINKS = ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-route-sync'];
+const PLUGIN_LINKS = ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-route-sync', 'tscni-netpol'];
 const AGENT = 'tscni-agent';
 const DEPRECATED_AGENT_LINK = 'tscni-route-sync-agent';
 

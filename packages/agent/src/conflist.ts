@@ -30,13 +30,16 @@ export interface ConflistInput {
   ipamDataDir?: string;
   /** The port-mapping plugin (a pod's hostPort) to chain, by its type; none when absent. */
   portMapPlugin?: string;
+  /** Chain tscni-netpol, which holds a pod's ADD until the node's NetworkPolicy rules cover it, meeting the agent here. */
+  netpolRunDir?: string;
 }
 
 /**
  * This node's network: a bridge with host-local IPAM on the node's pod
  * CIDRs (one range set per family), masquerade for traffic leaving the
- * cluster, the port mappings of hostPorts, and route-sync last so a pod is
- * ready only when peers are routed.
+ * cluster, the port mappings of hostPorts, route-sync so a pod is ready
+ * only when peers are routed, and with NetworkPolicy on, tscni-netpol last:
+ * the pod starts only once the node's rules cover it.
  */
 export function buildConflist(input: ConflistInput): NetConfList {
   const ranges = [4, 6]
@@ -68,6 +71,7 @@ export function buildConflist(input: ConflistInput): NetConfList {
       // the pod's own node's pods) reach a hostPort on the node's addresses.
       ...(input.portMapPlugin ? [{ type: input.portMapPlugin, capabilities: { portMappings: true }, snat: true }] : []),
       { type: 'tscni-route-sync', stateDir: input.stateDir },
+      ...(input.netpolRunDir ? [{ type: 'tscni-netpol', runDir: input.netpolRunDir }] : []),
     ],
   };
 }

@@ -10,6 +10,8 @@ export interface HealthStatus {
   lastError: string | undefined;
   /** The last Node list or watch failed with this (a 403 names the RBAC it lacks). */
   apiError?: string | undefined;
+  /** NetworkPolicy rules cannot be put in force: unhealthy, since a policy that cannot be enforced must never pass for a silent allow. */
+  networkPolicyError?: string | undefined;
   /** The last reconcile of IPAM addresses failed with this (it does not make the agent unhealthy: routes are its job). */
   ipamReconcileError?: string | undefined;
 }
@@ -25,8 +27,9 @@ export interface HealthSources {
 /**
  * The agent's HTTP endpoints, for kubelet's probes and Prometheus:
  *
- * - GET /healthz (liveness): 200 once the node has been synced and the last
- *   sync succeeded, else 503; the body says which.
+ * - GET /healthz (liveness): 200 once the node has been synced, the last
+ *   sync succeeded and NetworkPolicy (when on) is in force, else 503; the
+ *   body says which.
  * - GET /readyz (readiness): 200 once the node can start pods on this
  *   network (see readiness.ts), else 503 with what is missing.
  * - GET /metrics: the Prometheus text format.
@@ -53,7 +56,7 @@ async function route(request: IncomingMessage, response: ServerResponse, sources
     response.writeHead(405, { allow: 'GET, HEAD' }).end();
   } else if (path === '/healthz') {
     const current = sources.health();
-    const healthy = current.synced && current.lastError === undefined;
+    const healthy = current.synced && current.lastError === undefined && current.networkPolicyError === undefined;
     json(response, healthy ? 200 : 503, { healthy, ...current });
   } else if (path === '/readyz') {
     const current = sources.readiness();

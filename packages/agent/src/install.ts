@@ -8,7 +8,7 @@ import type { Logger } from '@tscni/core';
  * plugins' names as hard links to it (it runs the plugin it is named).
  */
 export const MULTI_CALL_BINARY = 'tscni';
-export const PLUGIN_NAMES = ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-route-sync'];
+export const PLUGIN_NAMES = ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-route-sync', 'tscni-netpol'];
 /** What earlier versions installed and this one no longer needs: the Node.js runtime the plugins ran on. */
 const RETIRED = ['tscni-node'];
 

@@ -20,6 +20,12 @@ export class AgentMetrics {
   readonly watchRestarts: Counter;
   readonly apiLists: Counter;
   readonly ipamAddressesReleased: Counter;
+  readonly netpolApplyDuration: Histogram;
+  readonly netpolApplies: Counter<'result'>;
+  readonly netpolCoverDuration: Histogram<'result'>;
+  readonly netpolRules: Gauge;
+  readonly netpolSetElements: Gauge;
+  readonly netpolLocalPods: Gauge;
 
   /** `processMetrics`: prom-client's standard process_* and nodejs_* series, off in unit tests (they sample the test runner). */
   constructor(options: { processMetrics?: boolean } = {}) {
@@ -42,8 +48,28 @@ export class AgentMetrics {
     this.watchRestarts = new Counter({ name: 'tscni_api_watch_restarts_total', help: 'Node watches started again after the first (closed connection, 410 Gone, error)', registers });
     this.apiLists = new Counter({ name: 'tscni_api_lists_total', help: 'LIST requests for Nodes (the first, and every relist)', registers });
     this.ipamAddressesReleased = new Counter({ name: 'tscni_ipam_addresses_released_total', help: 'IPAM addresses of pods that no longer exist, released by the reconcile', registers });
+    this.netpolApplyDuration = new Histogram({
+      name: 'tscni_netpol_apply_duration_seconds',
+      help: "Time to compile the node's NetworkPolicy rule set and replace it in one nft transaction, for the passes that changed it",
+      buckets: exponentialBuckets(0.001, 2, 15),
+      registers,
+    });
+    this.netpolApplies = new Counter({ name: 'tscni_netpol_applies_total', help: 'NetworkPolicy passes, by result (success or failure)', labelNames: ['result'], registers });
+    this.netpolCoverDuration = new Histogram({
+      name: 'tscni_netpol_pod_cover_duration_seconds',
+      help: "How long a pod's ADD waited for the node's rules to cover it, by result (covered or refused)",
+      labelNames: ['result'],
+      buckets: exponentialBuckets(0.001, 2, 15),
+      registers,
+    });
+    this.netpolRules = new Gauge({ name: 'tscni_netpol_rules', help: "Rules in the node's NetworkPolicy chains", registers });
+    this.netpolSetElements = new Gauge({ name: 'tscni_netpol_set_elements', help: "Elements in the node's NetworkPolicy sets and maps (peers, named ports, local pod addresses)", registers });
+    this.netpolLocalPods = new Gauge({ name: 'tscni_netpol_local_pods', help: "This node's pods the NetworkPolicy rules know", registers });
     // Zero from the start, so a rate() sees the first failure.
-    for (const result of ['success', 'failure']) this.syncPasses.inc({ result }, 0);
+    for (const result of ['success', 'failure']) {
+      this.syncPasses.inc({ result }, 0);
+      this.netpolApplies.inc({ result }, 0);
+    }
   }
 
   /** As PeerRoutesController reports them. */

@@ -61,6 +61,7 @@ export class NodeSync {
       cniVersion: options.cniVersion,
       ipamDataDir: options.ipamDataDir,
       portMapPlugin: this.portMap?.found,
+      ...(options.networkPolicy && { netpolRunDir: options.netpolRunDir }),
     });
     if (await this.conflistFile.write(JSON.stringify(conflist, null, 2) + '\n')) {
       log.info('CNI config written', { path: this.conflistFile.path, podCidrs: ownPodCidrs });

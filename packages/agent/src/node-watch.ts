@@ -93,13 +93,13 @@ export class NodeWatch {
 
 /**
  * What a person needs from a failed list or watch. A refusal names what
- * to fix: the agent only reads Node objects, so 403 means its RBAC is
- * missing (deploy/rbac.yaml binds get, list and watch on nodes).
+ * to fix: 403 means the agent's RBAC is missing a grant (deploy/rbac.yaml
+ * binds get, list and watch on each resource it watches).
  */
-export function describeApiError(error: unknown): string {
+export function describeApiError(error: unknown, resource = 'nodes'): string {
   const code = (error as { code?: unknown })?.code;
   const message = String((error as Error)?.message ?? error);
-  if (code === 403) return `forbidden: the API server refused to list or watch nodes (RBAC: this agent's ServiceAccount needs get, list and watch on nodes, as deploy/rbac.yaml binds): ${message}`;
+  if (code === 403) return `forbidden: the API server refused to list or watch ${resource} (RBAC: this agent's ServiceAccount needs get, list and watch on ${resource}, as deploy/rbac.yaml binds): ${message}`;
   if (code === 401) return `unauthorized: the API server did not accept the agent's credentials: ${message}`;
   return message;
 }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parsePrefix, formatPrefix } from '@tscni/core';
+import { DEFAULT_RUN_DIR } from '@tscni/netpol';
 import { DEFAULT_STATE_DIR } from '@tscni/route-sync';
 import { CONFLIST_VERSIONS, DEFAULT_CONFLIST_VERSION, type ConflistVersion } from './conflist.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
@@ -26,6 +27,10 @@ export interface AgentOptions {
   stateDir: string;
   /** Where /healthz, /readyz and /metrics are served; undefined: nowhere. */
   healthAddr: ListenAddress | undefined;
+  /** Whether the node enforces NetworkPolicy: the agent keeps the rules and the conflist chains tscni-netpol. */
+  networkPolicy: boolean;
+  /** Where the plugin and the agent meet for NetworkPolicy (@tscni/netpol's handoff). */
+  netpolRunDir: string;
   logLevel: string;
 }
 
@@ -69,6 +74,12 @@ const FLAGS = {
     default: ':9440',
     help: 'where /healthz, /readyz and /metrics are served: :port for every address of both families, host:port or [v6]:port for one ("" turns them off)',
   },
+  'network-policy': {
+    env: 'TSCNI_NETWORK_POLICY',
+    default: 'off',
+    help: 'enforce: keep the node\'s NetworkPolicy rules and chain tscni-netpol, so a pod starts only once they cover it (needs list and watch on pods, namespaces and networkpolicies; deploy/ turns it on); off: ignore NetworkPolicies',
+  },
+  'netpol-run-dir': { env: 'TSCNI_NETPOL_RUN_DIR', default: DEFAULT_RUN_DIR, help: 'where tscni-netpol and the agent meet (its socket, the pod records)' },
   'log-level': { env: 'TSCNI_LOG_LEVEL', default: 'info', help: 'debug, info, warn or error' },
 } as const satisfies Record<string, { env: string; default: string; help: string; multiple?: boolean; boolean?: boolean }>;
 
@@ -127,6 +138,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
     portMapPlugin: pluginName('--portmap-plugin', text('portmap-plugin')),
     stateDir: absolutePath('--state-dir', text('state-dir')),
     healthAddr: healthAddress(text('health-addr')),
+    networkPolicy: oneOf('--network-policy', text('network-policy'), ['enforce', 'off']) === 'enforce',
+    netpolRunDir: absolutePath('--netpol-run-dir', text('netpol-run-dir')),
     logLevel: oneOf('--log-level', text('log-level'), ['debug', 'info', 'warn', 'error']),
   };
 }

@@ -8,6 +8,8 @@ export interface ReadinessInput {
   passes: { ran: boolean; lastError: string | undefined };
   /** The last pass got to its end with this node's conflist written or found identical. */
   conflistInPlace: boolean;
+  /** With NetworkPolicy on: whether its rules have been applied, and why they are not in force. */
+  networkPolicy?: { applied: boolean; error: string | undefined };
 }
 
 export interface Readiness {
@@ -33,6 +35,11 @@ export function readiness(input: ReadinessInput): Readiness {
     missing.push(`a successful sync pass: the last one failed (${input.passes.lastError})`);
   } else if (!input.conflistInPlace) {
     missing.push("this node's conflist: its Node has no podCIDR yet");
+  }
+  if (input.networkPolicy?.error !== undefined) {
+    missing.push(`NetworkPolicy rules: ${input.networkPolicy.error}`);
+  } else if (input.networkPolicy && !input.networkPolicy.applied) {
+    missing.push('NetworkPolicy rules: not applied yet (the Pod, Namespace and NetworkPolicy lists are not all known)');
   }
   return { ready: missing.length === 0, missing };
 }

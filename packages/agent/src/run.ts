@@ -87,15 +87,24 @@ async function runUntilSignal(options: AgentOptions, log: Logger): Promise<void>
           metrics.ipamAddressesReleased.inc(report.released);
         })
       : undefined;
+  const networkPolicy = options.networkPolicy
+    ? await (await import('./network-policy.js')).startNetworkPolicy({ nodeName: options.nodeName, runDir: options.netpolRunDir, kubeConfig, metrics, log })
+    : undefined;
   const server = options.healthAddr
     ? await serveHealth(options.healthAddr, {
-        health: () => ({ ...loop.health, apiError: watch.lastError, ...(reconcile ? { ipamReconcileError } : {}) }),
+        health: () => ({
+          ...loop.health,
+          apiError: watch.lastError ?? networkPolicy?.status().apiError,
+          ...(networkPolicy && { networkPolicyError: networkPolicy.status().error }),
+          ...(reconcile ? { ipamReconcileError } : {}),
+        }),
         readiness: () =>
           readiness({
             watchSynced: watch.synced,
             apiError: watch.lastError,
             passes: { ran: loop.health.synced || loop.health.lastError !== undefined, lastError: loop.health.lastError },
             conflistInPlace,
+            ...(networkPolicy && { networkPolicy: networkPolicy.status() }),
           }),
         metrics: metrics.registry,
       })
@@ -106,6 +115,7 @@ async function runUntilSignal(options: AgentOptions, log: Logger): Promise<void>
   log.info('agent stopping');
   await watch.stop();
   await loop.stop();
+  await networkPolicy?.stop();
   await reconcile?.stop();
   server?.close();
 }
