@@ -24,10 +24,12 @@ describe('deploy/ manifests', () => {
     for (const kind of ['ServiceAccount', 'DaemonSet']) expect(find(kind).metadata.namespace).toBe('kube-system');
   });
 
-  it('lets the agent get, list and watch nodes and list pods (for the IPAM reconcile), nothing more', () => {
+  it('lets the agent get, list and watch nodes, and pods, namespaces and networkpolicies (the IPAM reconcile, NetworkPolicy), nothing more', () => {
     expect(find('ClusterRole').rules).toEqual([
       { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list', 'watch'] },
     ]);
     const binding = find('ClusterRoleBinding');
     expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: find('ClusterRole').metadata.name });
