@@ -19,6 +19,7 @@ import {
 } from '@tscni/testbed/kind';
 import { faultChecks } from '../src/kind/fault-checks.js';
 import { familyChecks } from '../src/kind/family-checks.js';
+import { netpolChecks } from '../src/kind/netpol-checks.js';
 import { KindProbes, podIpOf } from '../src/kind/probes.js';
 import { inside, onNodeOf, type KindSuiteContext } from '../src/kind/suite-context.js';
 import { web, webDualStack, webNodePort, webService } from '../src/kind/workloads.js';
@@ -145,6 +146,7 @@ function kindSuite(mode: 'online' | 'offline'): void {
     });
 
     familyChecks(ctx);
+    netpolChecks(ctx);
     faultChecks(ctx);
 
     it('leaves the host as it found it: links, firewall and sysctls', async () => {

@@ -92,7 +92,7 @@ export function familyChecks(ctx: KindSuiteContext): void {
   it("maps a pod's hostPort on its node in each family: the agent chains the node's portmap", async () => {
     const [a] = await workerNames();
     const conflist = JSON.parse(await ctx.cluster.onNode(a!, ['cat', '/etc/cni/net.d/10-tscni.conflist'])) as { plugins: Array<{ type: string }> };
-    expect(conflist.plugins.map((plugin) => plugin.type)).toEqual(['tscni-bridge', 'tscni-masq', 'portmap', 'tscni-route-sync']);
+    expect(conflist.plugins.map((plugin) => plugin.type)).toEqual(['tscni-bridge', 'tscni-masq', 'portmap', 'tscni-route-sync', 'tscni-netpol']);
     await ctx.cluster.apply(hostPortPod('host-port', a!));
     await ctx.cluster.kubectl(['wait', '--for=condition=Ready', 'pod/host-port', '--timeout=120s']);
     const node = (await ctx.probe.nodes()).find((n) => n.metadata.name === a)!;
