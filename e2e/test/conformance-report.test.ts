@@ -1,6 +1,6 @@
-import { FOCUS, skipsFor, skipPattern } from '../src/conformance/focus.js';
+import { FOCUS, FOCUSES, focusFromEnv, skipsFor, skipPattern } from '../src/conformance/focus.js';
 import { parseJUnit } from '../src/conformance/junit.js';
-import { summarize, summaryMarkdown } from '../src/conformance/summary.js';
+import { groupCounts, groupOf, summarize, summaryMarkdown } from '../src/conformance/summary.js';
 import { Sandbox } from '@tscni/core/testing';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,8 +10,8 @@ afterAll(() => sandbox.cleanup());
 
 // The shape Ginkgo v2 writes with Kubernetes' settings (no failure message attribute, no labels).
 const REPORT = `<?xml version="1.0" encoding="UTF-8"?>
-<testsuites tests="4" disabled="1" errors="0" failures="1" time="90.1">
-  <testsuite name="Kubernetes e2e suite" tests="4" disabled="1" skipped="0" errors="0" failures="1" time="90.1">
+<testsuites tests="5" disabled="1" errors="0" failures="2" time="90.1">
+  <testsuite name="Kubernetes e2e suite" tests="5" disabled="1" skipped="0" errors="0" failures="2" time="90.1">
     <testcase name="[SynchronizedBeforeSuite]" classname="Kubernetes e2e suite" status="passed" time="0.5"></testcase>
     <testcase name="[It] [sig-network] DNS should provide DNS for the cluster  [Conformance]" classname="Kubernetes e2e suite" status="passed" time="12.25"></testcase>
     <testcase name="[It] [sig-network] HostPort validates that there is no conflict between pods with same hostPort but different hostIP and protocol [LinuxOnly] [Conformance]" classname="Kubernetes e2e suite" status="failed" time="61.0">
@@ -19,6 +19,9 @@ const REPORT = `<?xml version="1.0" encoding="UTF-8"?>
     </testcase>
     <testcase name="[It] [sig-network] Networking Granular Checks: Services should function for pod-Service: sctp [Feature:SCTPConnectivity]" classname="Kubernetes e2e suite" status="skipped" time="0">
       <skipped message="skipped"></skipped>
+    </testcase>
+    <testcase name="[It] [sig-network] Netpol NetworkPolicy between server and client should support a 'default-deny-ingress' policy [Feature:NetworkPolicy]" classname="Kubernetes e2e suite" status="failed" time="95.2">
+      <failure type="failed">[FAILED] 8 of 81 probes were wrong</failure>
     </testcase>
     <testcase name="[It] [sig-storage] CSI mock volume should do things" classname="Kubernetes e2e suite" status="skipped" time="0"><skipped message="skipped"></skipped></testcase>
     <testcase name="[It] [sig-network] Services should have session affinity work for LoadBalancer service [Conformance]" classname="Kubernetes e2e suite" status="skipped" time="1">
@@ -30,7 +33,7 @@ const REPORT = `<?xml version="1.0" encoding="UTF-8"?>
 describe('the conformance report', () => {
   test('parses the specs of a Ginkgo JUnit report, without the suite nodes', () => {
     const specs = parseJUnit(REPORT);
-    expect(specs.map((spec) => spec.status)).toEqual(['passed', 'failed', 'skipped', 'skipped', 'skipped']);
+    expect(specs.map((spec) => spec.status)).toEqual(['passed', 'failed', 'skipped', 'failed', 'skipped', 'skipped']);
     expect(specs[0]).toEqual({ name: '[sig-network] DNS should provide DNS for the cluster  [Conformance]', status: 'passed', seconds: 12.25 });
     expect(specs[1]!.message).toBe('[FAILED] Failed to connect to 127.0.0.1 port 54323 & gave up');
   });
@@ -39,23 +42,49 @@ describe('the conformance report', () => {
     const skips = [{ pattern: String.raw`\[Feature:SCTPConnectivity\]`, reason: 'no SCTP in the host kernel' }];
     const summary = summarize(parseJUnit(REPORT), skips);
     expect(summary.passed.map((spec) => spec.seconds)).toEqual([12.25]);
-    expect(summary.failed).toHaveLength(1);
+    expect(summary.failed).toHaveLength(2);
     expect(summary.skipped.map((spec) => spec.reason)).toEqual([
       'no SCTP in the host kernel',
       'skipped - Only supported for providers [gce gke aws] (not skeleton)',
     ]);
     const markdown = summaryMarkdown(summary, 'run');
-    expect(markdown.split('\n')[0]).toBe('run: 1 passed, 1 failed, 2 skipped.');
-    expect(markdown).toContain('| FAILED | [sig-network] HostPort validates');
+    expect(markdown.split('\n')[0]).toBe('run: 1 passed, 2 failed, 2 skipped.');
+    expect(markdown).toContain('| FAILED | conformance/granular | [sig-network] HostPort validates');
   });
 
-  test('the focus holds sig-network Conformance, the Granular Checks and the dual-stack tests, nothing else', () => {
+  test('counts and lists the Netpol specs apart from the rest', () => {
+    const summary = summarize(parseJUnit(REPORT), []);
+    expect(groupCounts(summary)).toEqual([
+      { group: 'conformance/granular', passed: 1, failed: 1, skipped: 2 },
+      { group: 'Netpol', passed: 0, failed: 1, skipped: 0 },
+    ]);
+    const markdown = summaryMarkdown(summary, 'run');
+    expect(markdown).toContain('| Netpol | 0 | 1 | 0 |');
+    // The Netpol rows come after every row of the group before them.
+    const rows = markdown.split('\n').filter((line) => /^\| (FAILED|passed|skipped) \|/.test(line));
+    expect(rows.map((row) => row.split(' | ')[1])).toEqual(['conformance/granular', 'conformance/granular', 'conformance/granular', 'conformance/granular', 'Netpol']);
+    expect(groupOf('[sig-network] [Feature:IPv6DualStack] Granular Checks: Services Secondary IP Family [LinuxOnly] should update endpoints: http')).toBe('dual-stack');
+  });
+
+  test('the focus holds sig-network Conformance, the Granular Checks, the dual-stack and the Netpol tests, nothing else', () => {
     const focus = new RegExp(FOCUS);
     expect(focus.test('[sig-network] Services should serve a basic endpoint from pods  [Conformance]')).toBe(true);
     expect(focus.test('[sig-network] Networking Granular Checks: Services should update endpoints: http')).toBe(true);
     expect(focus.test('[sig-network] [Feature:IPv6DualStack] should have ipv4 and ipv6 internal node ip')).toBe(true);
+    expect(focus.test("[sig-network] Netpol NetworkPolicy between server and client should support a 'default-deny-ingress' policy [Feature:NetworkPolicy]")).toBe(true);
+    expect(focus.test('[sig-network] Netpol API should support creating NetworkPolicy API operations')).toBe(true);
     expect(focus.test('[sig-network] Services should be rejected when no endpoints exist')).toBe(false);
     expect(focus.test('[sig-node] Pods should be submitted and removed [NodeConformance] [Conformance]')).toBe(false);
+  });
+
+  test('TSCNI_CONFORMANCE_FOCUS=netpol selects the Netpol specs alone; an unknown focus is refused', () => {
+    expect(focusFromEnv({})).toBe('all');
+    expect(FOCUS).toBe(FOCUSES[focusFromEnv()]);
+    expect(focusFromEnv({ TSCNI_CONFORMANCE_FOCUS: 'netpol' })).toBe('netpol');
+    const netpol = new RegExp(FOCUSES.netpol);
+    expect(netpol.test('[sig-network] Netpol API should support creating NetworkPolicy API with endport field')).toBe(true);
+    expect(netpol.test('[sig-network] Services should serve a basic endpoint from pods  [Conformance]')).toBe(false);
+    expect(() => focusFromEnv({ TSCNI_CONFORMANCE_FOCUS: 'policy' })).toThrow(/expected one of all, netpol/);
   });
 
   test('SCTP is skipped only where the kernel lacks it', async () => {
@@ -64,6 +93,11 @@ describe('the conformance report', () => {
     await writeFile(join(dir, 'with'), 'protocol  size sockets\nSCTP 1792 0\nTCP 2432 4\n');
     expect(skipPattern(await skipsFor(join(dir, 'without')))).toBe(String.raw`\[Feature:SCTPConnectivity\]`);
     expect(await skipsFor(join(dir, 'with'))).toEqual([]);
+    const skip = new RegExp(skipPattern(await skipsFor(join(dir, 'without'))));
+    expect(skip.test("[sig-network] Netpol [Feature:SCTPConnectivity] [LinuxOnly] NetworkPolicy between server and client using SCTP should support a 'default-deny-ingress' policy [Feature:NetworkPolicy]")).toBe(true);
+    // These create SCTP policies but probe TCP: they run without SCTP in the kernel.
+    expect(skip.test("[sig-network] Netpol NetworkPolicy between server and client should not mistakenly treat 'protocol: SCTP' as 'protocol: TCP', even if the plugin doesn't support SCTP [Feature:NetworkPolicy]")).toBe(false);
+    expect(skip.test("[sig-network] Netpol NetworkPolicy between server and client should properly isolate pods that are selected by a policy allowing SCTP, even if the plugin doesn't support SCTP [Feature:NetworkPolicy]")).toBe(false);
   });
 
   test('the dual-stack tests are skipped, with the reason, only on a cluster of one family', async () => {
