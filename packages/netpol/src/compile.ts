@@ -84,6 +84,8 @@ function compileRule(context: RuleContext): RuleLine[] {
   const lines: RuleLine[] = [];
   for (const family of FAMILIES) {
     const peers = peerMatches(context, family);
+    // No peer of this family: no line, so no named-port set that no line would use.
+    if (peers.length === 0) continue;
     const ports = portMatches(context, family);
     for (const peer of peers) {
       for (const port of ports) {

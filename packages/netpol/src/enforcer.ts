@@ -131,7 +131,8 @@ function joinRecords(view: PolicyView, records: readonly StoredRecord[], now: nu
   const found = new Set<string>();
   const pods: PodInfo[] = view.pods.map((pod) => {
     const key = podKey(pod);
-    const record = byKey.get(key);
+    // A pod the API runs on another node is not the one a record here describes: that pod's DEL never ran, and its name was reused there (a StatefulSet's).
+    const record = pod.nodeName === undefined || pod.nodeName === view.self ? byKey.get(key) : undefined;
     if (record) {
       found.add(record.containerId);
       localPods.add(key);

@@ -5,8 +5,9 @@ import type { CoverReply, CoverRequest } from './protocol.js';
 
 /**
  * The agent's end of the handoff: one JSON request line, one JSON answer
- * line. `cover` answers once the pod is covered; the server gives up at
- * `deadlineMs` (shorter than the plugin's wait, so the plugin hears why).
+ * line. `cover` answers once the pod is covered; it must also bound that
+ * wait itself (the agent's deadline, shorter than the plugin's, so the
+ * plugin hears why).
  */
 export async function serveCoverRequests(
   socketPath: string,

@@ -24,9 +24,10 @@ import { parseNetpolConfig } from './config.js';
 export const netpolPlugin: PluginHandlers = {
   async add(args) {
     const result = requirePrevResult(args);
+    // Validated before anything else: a bad config must not pass unnoticed until the first Kubernetes pod.
+    const { runDir, timeoutMs } = parseNetpolConfig(args.config);
     const pod = podOf(args);
     if (!pod) return result; // not a Kubernetes pod: no policy can select it
-    const { runDir, timeoutMs } = parseNetpolConfig(args.config);
     const paths = handoffPaths(runDir);
     const record: PodRecord = { ...pod, ips: result.ips?.map((ip) => ip.address.split('/')[0]!) ?? [] };
     await writeRecord(paths.record(args.containerId), record);
@@ -45,8 +46,8 @@ export const netpolPlugin: PluginHandlers = {
   },
   async check(args) {
     requirePrevResult(args);
-    if (!podOf(args)) return;
     const { runDir } = parseNetpolConfig(args.config);
+    if (!podOf(args)) return;
     const found = await readFile(handoffPaths(runDir).record(args.containerId), 'utf8').catch(() => undefined);
     if (found === undefined) throw new CniError(ErrorCode.Internal, `no NetworkPolicy record of container ${args.containerId}: the node's agent does not know this pod`);
   },
