@@ -89,7 +89,10 @@ function compileRule(context: RuleContext): RuleLine[] {
     const ports = portMatches(context, family);
     for (const peer of peers) {
       for (const port of ports) {
-        lines.push({ family, ruleIndex: context.index, ...(peer && { peer }), ...(port && { ports: port }) });
+        // A line matching no address nor named port holds for both families as it is: once is enough.
+        const familyFree = !peer && !(port && 'destinationPorts' in port);
+        if (familyFree && family === 6) continue;
+        lines.push({ ...(!familyFree && { family }), ruleIndex: context.index, ...(peer && { peer }), ...(port && { ports: port }) });
       }
     }
   }

@@ -57,12 +57,21 @@ function renderVerdictMap(ruleSet: RuleSet, direction: Direction, family: Family
  * pass both the sender's egress and the receiver's ingress. Replies and
  * packets of connections already allowed pass first (conntrack), which is
  * also why a policy change applies to new connections only.
+ *
+ * IPv6 neighbour discovery passes too: it is what ARP is to IPv4 (which no
+ * inet chain sees), but it is ICMPv6, and with bridge netfilter on, the
+ * solicitations and advertisements between two pods of this node cross
+ * the forward hook, from and to the pods' own addresses. Judged, an
+ * egress-isolated pod could not resolve any pod of its node, allowed ones
+ * included, and an ingress-isolated pod's neighbours would fail to
+ * re-confirm it.
  */
 function renderBaseChain(direction: Direction, field: 'saddr' | 'daddr', priority: string): string[] {
   return [
     `chain ${direction} {`,
     `\ttype filter hook forward priority ${priority}; policy accept;`,
     '\tct state established,related accept',
+    '\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept',
     `\tip ${field} vmap @${direction}_4`,
     `\tip6 ${field} vmap @${direction}_6`,
     '}',
@@ -89,7 +98,7 @@ function renderPolicyChain(chain: PolicyChain): string[] {
 }
 
 function renderLine(line: RuleLine, peerField: 'saddr' | 'daddr'): string {
-  const ip = line.family === 4 ? 'ip' : 'ip6';
+  const ip = line.family === 6 ? 'ip6' : 'ip';
   const parts = [line.peer && renderPeer(line.peer, `${ip} ${peerField}`), line.ports && renderPorts(line.ports, ip), 'accept'];
   return parts.filter(Boolean).join(' ');
 }

@@ -38,7 +38,8 @@ export interface PolicyChain {
 
 /** One accepting rule: every match it has must hold. */
 export interface RuleLine {
-  family: Family;
+  /** The family its addresses are of; undefined: a line with none (any peer, ports by number), which holds for both. */
+  family?: Family;
   /** Which rule of the policy's list it came from, for comments. */
   ruleIndex: number;
   /** The other end of the traffic (the source for ingress, the destination for egress). Undefined: anyone. */

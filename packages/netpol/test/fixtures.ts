@@ -67,7 +67,7 @@ export function allowed(ruleSet: RuleSet, direction: Direction, address: string)
     const policyChain = ruleSet.policyChains.find((candidate) => candidate.name === name);
     if (!policyChain) throw new Error(`policy chain ${name} is missing`);
     if (policyChain.direction !== direction) throw new Error(`policy chain ${name} is for ${policyChain.direction}`);
-    return policyChain.lines.filter((line) => line.family === family).map((line) => describeLine(ruleSet, line));
+    return policyChain.lines.filter((line) => line.family === undefined || line.family === family).map((line) => describeLine(ruleSet, line));
   });
 }
 
@@ -85,12 +85,12 @@ function describeLine(ruleSet: RuleSet, line: RuleLine): string {
   const peer = !line.peer
     ? 'any'
     : 'set' in line.peer
-      ? `{${elementsOf(ruleSet, line.peer.set, line.family).join(',')}}`
+      ? `{${elementsOf(ruleSet, line.peer.set, line.family!).join(',')}}`
       : `${line.peer.cidr}${line.peer.except.length > 0 ? ` except {${line.peer.except.join(',')}}` : ''}`;
   const ports = !line.ports
     ? 'any'
     : 'destinationPorts' in line.ports
-      ? `named {${elementsOf(ruleSet, line.ports.destinationPorts, line.family).join(',')}}`
+      ? `named {${elementsOf(ruleSet, line.ports.destinationPorts, line.family!).join(',')}}`
       : `${line.ports.protocol}${line.ports.ports.length > 0 ? ` ${line.ports.ports.join(',')}` : ''}`;
   return `${peer} ${ports}`;
 }

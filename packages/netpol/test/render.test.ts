@@ -44,10 +44,11 @@ describe('renderScript', () => {
     expect(removalScript()).toBe(`table inet ${TABLE}\ndelete table inet ${TABLE}\n`);
   });
 
-  it('judges traffic in two forward base chains, egress first, replies passing', () => {
+  it('judges traffic in two forward base chains, egress first, replies and IPv6 neighbour discovery passing', () => {
     const script = renderScript(EMPTY);
-    expect(script).toContain('chain egress {\n\t\ttype filter hook forward priority filter - 1; policy accept;\n\t\tct state established,related accept\n\t\tip saddr vmap @egress_4\n\t\tip6 saddr vmap @egress_6\n\t}');
-    expect(script).toContain('chain ingress {\n\t\ttype filter hook forward priority filter; policy accept;\n\t\tct state established,related accept\n\t\tip daddr vmap @ingress_4\n\t\tip6 daddr vmap @ingress_6\n\t}');
+    const passing = 'ct state established,related accept\n\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept';
+    expect(script).toContain(`chain egress {\n\t\ttype filter hook forward priority filter - 1; policy accept;\n\t\t${passing}\n\t\tip saddr vmap @egress_4\n\t\tip6 saddr vmap @egress_6\n\t}`);
+    expect(script).toContain(`chain ingress {\n\t\ttype filter hook forward priority filter; policy accept;\n\t\t${passing}\n\t\tip daddr vmap @ingress_4\n\t\tip6 daddr vmap @ingress_6\n\t}`);
   });
 
   it('maps local addresses per family to verdict chains that try the policy chains, then reject', () => {
