@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:net';
-import { CoreV1Api, NetworkingV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, NetworkingV1Api, type KubeConfig, type V1NetworkPolicy } from '@kubernetes/client-node';
 import { execaRunner, Nftables, type Logger } from '@tscni/core';
 import {
   handoffPaths,
@@ -13,12 +13,13 @@ import {
   type ApiNetworkPolicy,
   type ApiPod,
   type CoverReply,
+  type CoverRequest,
 } from '@tscni/netpol';
 import type { AgentMetrics } from './metrics.js';
 import { SyncLoop } from './sync-loop.js';
 import { TrimmedWatch } from './trimmed-watch.js';
 
-/** How long a new pod's ADD may wait for the API to show the pod (its labels) before the agent answers no. The plugin waits 5 s. */
+/** How long a new pod's ADD may wait for the API to show the pod (its labels) before the agent answers no, unless the plugin asks for less (it waits 5 s by default and asks for 80 % of its wait). */
 const COVER_DEADLINE_MS = 4_000;
 
 /** Same-node pod traffic crosses the bridge without routing: only with these on do the node's rules see it. */
@@ -64,7 +65,16 @@ export async function startNetworkPolicy(deps: {
   const namespaces = new TrimmedWatch(kubeConfig, { resource: 'namespaces', path: '/api/v1/namespaces', list: (page) => core.listNamespace(page), trim: (namespace) => namespaceInfoOf(namespace as ApiNamespace), onChange: schedule }, log);
   const policies = new TrimmedWatch(
     kubeConfig,
-    { resource: 'networkpolicies', path: '/apis/networking.k8s.io/v1/networkpolicies', list: (page) => networking.listNetworkPolicyForAllNamespaces(page), trim: (policy) => policyInfoOf(policy as ApiNetworkPolicy), onChange: schedule },
+    {
+      resource: 'networkpolicies',
+      path: '/apis/networking.k8s.io/v1/networkpolicies',
+      list: async (page) => {
+        const list = await networking.listNetworkPolicyForAllNamespaces(page);
+        return { ...list, items: list.items.map(listedPolicyAsApi) };
+      },
+      trim: (policy) => policyInfoOf(policy as ApiNetworkPolicy),
+      onChange: schedule,
+    },
     log,
   );
   const watches = [pods, namespaces, policies];
@@ -91,11 +101,12 @@ export async function startNetworkPolicy(deps: {
       throw error;
     }
   }, log);
-  const cover = async ({ containerId }: { containerId: string }): Promise<CoverReply> => {
+  const cover = async ({ containerId, answerWithinMs }: CoverRequest): Promise<CoverReply> => {
+    const deadlineMs = Math.min(COVER_DEADLINE_MS, answerWithinMs ?? COVER_DEADLINE_MS);
     const stopTimer = metrics.netpolCoverDuration.startTimer();
     const answer = enforcer.cover(containerId);
     loop.schedule();
-    const deadline = setTimeout(() => enforcer.expire(containerId, `the API has not shown the pod within ${COVER_DEADLINE_MS} ms, so its labels (which policies select it) are unknown`), COVER_DEADLINE_MS);
+    const deadline = setTimeout(() => enforcer.expire(containerId, `the API has not shown the pod within ${deadlineMs} ms, so its labels (which policies select it) are unknown`), deadlineMs);
     const reply = await answer;
     clearTimeout(deadline);
     stopTimer({ result: reply.ok ? 'covered' : 'refused' });
@@ -116,6 +127,19 @@ export async function startNetworkPolicy(deps: {
       await loop.stop();
     },
   };
+}
+
+/**
+ * A NetworkPolicy of client-node's typed list in the API's own JSON shape,
+ * the one watch events carry and policyInfoOf reads: the generated model
+ * renames an ingress rule's `from` (a reserved word) to `_from`. Read as
+ * it came, every policy the agent listed (all of them, at every start and
+ * relist) would allow its ingress from anyone.
+ */
+export function listedPolicyAsApi(policy: V1NetworkPolicy): ApiNetworkPolicy {
+  const ingress = policy.spec?.ingress;
+  if (!ingress) return policy as ApiNetworkPolicy;
+  return { ...policy, spec: { ...policy.spec, ingress: ingress.map(({ _from, ...rule }) => ({ ...rule, ...(_from && { from: _from }) })) } } as ApiNetworkPolicy;
 }
 
 /**

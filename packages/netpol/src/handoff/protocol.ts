@@ -9,6 +9,8 @@ export interface PodRecord {
 /** One JSON line each way on the agent's socket. */
 export interface CoverRequest {
   containerId: string;
+  /** How long the agent may take before it answers no: shorter than the plugin's own wait, so the plugin hears why. */
+  answerWithinMs?: number;
 }
 
 export type CoverReply = { ok: true } | { ok: false; error: string };
