@@ -122,7 +122,7 @@ describe('deploy/Dockerfile', () => {
 
   it('copies the plugins\' binary and the agent, links the plugin names, and starts the agent, which installs them', () => {
     expect(dockerfile).toContain('COPY dist/cni/bin/tscni dist/cni/bin/tscni-agent /opt/tscni/bin/');
-    expect(dockerfile).toContain('for name in tscni-bridge tscni-host-local tscni-masq tscni-route-sync; do');
+    expect(dockerfile).toContain('for name in tscni-bridge tscni-host-local tscni-masq tscni-route-sync tscni-netpol; do');
     expect(dockerfile).toContain('ln /opt/tscni/bin/tscni /opt/tscni/bin/$name;');
     expect(dockerfile).toContain('ENTRYPOINT ["/opt/tscni/bin/tscni-agent", "--install-plugins"]');
   });
