@@ -8,10 +8,10 @@ import { join } from 'node:path';
 const sandbox = new Sandbox('cfr');
 afterAll(() => sandbox.cleanup());
 
-// The shape Ginkgo v2 writes with Kubernetes' settings (no failure message attribute, no labels).
+// The shape Ginkgo v2 writes with Kubernetes' settings (an empty failure message attribute, no labels).
 const REPORT = `<?xml version="1.0" encoding="UTF-8"?>
-<testsuites tests="5" disabled="1" errors="0" failures="2" time="90.1">
-  <testsuite name="Kubernetes e2e suite" tests="5" disabled="1" skipped="0" errors="0" failures="2" time="90.1">
+<testsuites tests="6" disabled="1" errors="1" failures="2" time="90.1">
+  <testsuite name="Kubernetes e2e suite" tests="6" disabled="1" skipped="0" errors="1" failures="2" time="90.1">
     <testcase name="[SynchronizedBeforeSuite]" classname="Kubernetes e2e suite" status="passed" time="0.5"></testcase>
     <testcase name="[It] [sig-network] DNS should provide DNS for the cluster  [Conformance]" classname="Kubernetes e2e suite" status="passed" time="12.25"></testcase>
     <testcase name="[It] [sig-network] HostPort validates that there is no conflict between pods with same hostPort but different hostIP and protocol [LinuxOnly] [Conformance]" classname="Kubernetes e2e suite" status="failed" time="61.0">
@@ -21,8 +21,12 @@ const REPORT = `<?xml version="1.0" encoding="UTF-8"?>
       <skipped message="skipped"></skipped>
     </testcase>
     <testcase name="[It] [sig-network] Netpol NetworkPolicy between server and client should support a 'default-deny-ingress' policy [Feature:NetworkPolicy]" classname="Kubernetes e2e suite" status="failed" time="95.2">
-      <failure type="failed">[FAILED] 8 of 81 probes were wrong</failure>
+      <failure message="" type="failed">[FAILED] Had 8 wrong results in reachability matrix&#xA;In [It] at: test_helper.go:129</failure>
     </testcase>
+    <testcase name="[It] [sig-network] Netpol NetworkPolicy between server and client should support allow-all policy [Feature:NetworkPolicy]" classname="Kubernetes e2e suite" status="interrupted" time="210.0">
+      <error message="" type="interrupted">[INTERRUPTED] Interrupted by User&#xA;In [It] at: network_policy.go:501</error>
+    </testcase>
+    <testcase name="[SynchronizedAfterSuite]" classname="Kubernetes e2e suite" status="panicked" time="0.01"></testcase>
     <testcase name="[It] [sig-storage] CSI mock volume should do things" classname="Kubernetes e2e suite" status="skipped" time="0"><skipped message="skipped"></skipped></testcase>
     <testcase name="[It] [sig-network] Services should have session affinity work for LoadBalancer service [Conformance]" classname="Kubernetes e2e suite" status="skipped" time="1">
       <skipped message="skipped - Only supported for providers [gce gke aws] (not skeleton)"></skipped>
@@ -33,22 +37,25 @@ const REPORT = `<?xml version="1.0" encoding="UTF-8"?>
 describe('the conformance report', () => {
   test('parses the specs of a Ginkgo JUnit report, without the suite nodes', () => {
     const specs = parseJUnit(REPORT);
-    expect(specs.map((spec) => spec.status)).toEqual(['passed', 'failed', 'skipped', 'failed', 'skipped', 'skipped']);
+    expect(specs.map((spec) => spec.status)).toEqual(['passed', 'failed', 'skipped', 'failed', 'failed', 'skipped', 'skipped']);
     expect(specs[0]).toEqual({ name: '[sig-network] DNS should provide DNS for the cluster  [Conformance]', status: 'passed', seconds: 12.25 });
     expect(specs[1]!.message).toBe('[FAILED] Failed to connect to 127.0.0.1 port 54323 & gave up');
+    // An empty message attribute: the element's text; an interrupted spec did not pass.
+    expect(specs[3]!.message).toBe('[FAILED] Had 8 wrong results in reachability matrix');
+    expect(specs[4]).toMatchObject({ status: 'failed', message: '[INTERRUPTED] Interrupted by User' });
   });
 
   test("summarizes the focus only, each skip with our reason or the test's own", () => {
     const skips = [{ pattern: String.raw`\[Feature:SCTPConnectivity\]`, reason: 'no SCTP in the host kernel' }];
     const summary = summarize(parseJUnit(REPORT), skips);
     expect(summary.passed.map((spec) => spec.seconds)).toEqual([12.25]);
-    expect(summary.failed).toHaveLength(2);
+    expect(summary.failed).toHaveLength(3);
     expect(summary.skipped.map((spec) => spec.reason)).toEqual([
       'no SCTP in the host kernel',
       'skipped - Only supported for providers [gce gke aws] (not skeleton)',
     ]);
     const markdown = summaryMarkdown(summary, 'run');
-    expect(markdown.split('\n')[0]).toBe('run: 1 passed, 2 failed, 2 skipped.');
+    expect(markdown.split('\n')[0]).toBe('run: 1 passed, 3 failed, 2 skipped.');
     expect(markdown).toContain('| FAILED | conformance/granular | [sig-network] HostPort validates');
   });
 
@@ -56,13 +63,13 @@ describe('the conformance report', () => {
     const summary = summarize(parseJUnit(REPORT), []);
     expect(groupCounts(summary)).toEqual([
       { group: 'conformance/granular', passed: 1, failed: 1, skipped: 2 },
-      { group: 'Netpol', passed: 0, failed: 1, skipped: 0 },
+      { group: 'Netpol', passed: 0, failed: 2, skipped: 0 },
     ]);
     const markdown = summaryMarkdown(summary, 'run');
-    expect(markdown).toContain('| Netpol | 0 | 1 | 0 |');
+    expect(markdown).toContain('| Netpol | 0 | 2 | 0 |');
     // The Netpol rows come after every row of the group before them.
     const rows = markdown.split('\n').filter((line) => /^\| (FAILED|passed|skipped) \|/.test(line));
-    expect(rows.map((row) => row.split(' | ')[1])).toEqual(['conformance/granular', 'conformance/granular', 'conformance/granular', 'conformance/granular', 'Netpol']);
+    expect(rows.map((row) => row.split(' | ')[1])).toEqual(['conformance/granular', 'conformance/granular', 'conformance/granular', 'conformance/granular', 'Netpol', 'Netpol']);
     expect(groupOf('[sig-network] [Feature:IPv6DualStack] Granular Checks: Services Secondary IP Family [LinuxOnly] should update endpoints: http')).toBe('dual-stack');
   });
 

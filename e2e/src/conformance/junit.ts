@@ -18,10 +18,14 @@ const attribute = (tag: string, name: string) => {
   return match ? unescape(match[1]!) : undefined;
 };
 
+/** Ginkgo's other end states (interrupted, panicked, timedout, aborted) are failures: the spec did not pass. */
+const STATUSES: ReadonlySet<string> = new Set(['passed', 'failed', 'skipped', 'pending']);
+
 /**
  * The specs of a Ginkgo JUnit report (`junit_01.xml`): each <testcase>,
  * without the suite's own setup and teardown nodes. Ginkgo names a spec
- * "[It] <full text>"; the prefix goes.
+ * "[It] <full text>"; the prefix goes. Kubernetes' Ginkgo writes an empty
+ * message attribute and the message in the element's text.
  */
 export function parseJUnit(xml: string): SpecResult[] {
   const specs: SpecResult[] = [];
@@ -29,9 +33,10 @@ export function parseJUnit(xml: string): SpecResult[] {
     const [, attributes = '', , body = ''] = match;
     const name = attribute(attributes, 'name') ?? '';
     if (!name.startsWith('[It] ')) continue;
-    const status = attribute(attributes, 'status') as SpecResult['status'] | undefined;
+    const written = attribute(attributes, 'status');
+    const status = written === undefined ? undefined : STATUSES.has(written) ? (written as SpecResult['status']) : 'failed';
     const detail = /<(failure|error|skipped)\b([^>]*?)(?:\/>|>([\s\S]*?)<\/\1>)/.exec(body);
-    const message = detail ? (attribute(detail[2] ?? '', 'message') ?? unescape(detail[3] ?? '').trim()).split('\n')[0] : undefined;
+    const message = detail ? (attribute(detail[2] ?? '', 'message') || unescape(detail[3] ?? '').trim()).split('\n')[0] : undefined;
     specs.push({
       name: name.slice('[It] '.length),
       status: status ?? (detail?.[1] === 'skipped' ? 'skipped' : detail ? 'failed' : 'passed'),
