@@ -110,7 +110,7 @@ describe('the agent in three nodes on one segment', () => {
   test('--install-plugins copied the binary beside it and linked every plugin name to it', async () => {
     const installed = await eventually(async () => {
       const names = (await readdir(binDir)).sort();
-      expect(names).toEqual(['tscni', 'tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-route-sync']);
+      expect(names).toEqual(['tscni', 'tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-netpol', 'tscni-route-sync']);
       return names;
     });
     const copy = await stat(join(binDir, 'tscni'));

@@ -43,6 +43,12 @@ describe('buildConflist', () => {
     expect(conflist.plugins[2]).toEqual({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
   });
 
+  test('with NetworkPolicy on, tscni-netpol last: a pod starts only once the rules cover it', () => {
+    const conflist = buildConflist({ podCidrs: ['10.244.1.0/24'], nonMasqueradeCidrs: [], stateDir: '/run/tscni', portMapPlugin: 'portmap', netpolRunDir: '/run/tscni/netpol' });
+    expect(conflist.plugins.map((plugin) => plugin.type)).toEqual(['tscni-bridge', 'tscni-masq', 'portmap', 'tscni-route-sync', 'tscni-netpol']);
+    expect(conflist.plugins[4]).toEqual({ type: 'tscni-netpol', runDir: '/run/tscni/netpol' });
+  });
+
   // A pod reaching its own Service may be sent back to itself (the Services conformance tests do).
   test('hairpin mode on the bridge ports', () => {
     const conflist = buildConflist({ podCidrs: ['10.244.1.0/24'], nonMasqueradeCidrs: [], stateDir: '/run/tscni' });

@@ -19,8 +19,18 @@ describe('parseOptions', () => {
       portMapPlugin: 'portmap',
       stateDir: '/run/tscni',
       healthAddr: { host: undefined, port: 9440 },
+      // Off unless asked for: it needs RBAC on pods, namespaces and networkpolicies (deploy/ grants it and turns it on).
+      networkPolicy: false,
+      netpolRunDir: '/run/tscni/netpol',
       logLevel: 'info',
     });
+  });
+
+  test('--network-policy: enforce or off, anything else refused', () => {
+    expect(parseOptions(['--network-policy', 'enforce'], { NODE_NAME: 'n1' })).toMatchObject({ networkPolicy: true });
+    expect(parseOptions([], { NODE_NAME: 'n1', TSCNI_NETWORK_POLICY: 'enforce', TSCNI_NETPOL_RUN_DIR: '/x' })).toMatchObject({ networkPolicy: true, netpolRunDir: '/x' });
+    expect(() => parseOptions(['--network-policy', 'on'], { NODE_NAME: 'n1' })).toThrow('--network-policy: "on" must be one of enforce, off');
+    expect(() => parseOptions(['--netpol-run-dir', 'rel'], { NODE_NAME: 'n1' })).toThrow('--netpol-run-dir: "rel" must be an absolute path');
   });
 
   test('environment twins, and flags winning over them', () => {
