@@ -5,7 +5,7 @@ import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'];
-const PLUGINS = ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-route-sync'];
+const PLUGINS = ['tscni-bridge', 'tscni-host-local', 'tscni-masq', 'tscni-route-sync', 'tscni-netpol'];
 /** Everything `npm run build` wrote, but files being renamed into place. */
 const built = existsSync(BIN_DIR) ? readdirSync(BIN_DIR).filter((f) => !f.endsWith('.tmp')) : [];
 
