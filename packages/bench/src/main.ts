@@ -8,6 +8,7 @@ import { describeEnvironment, formatEnvironment } from './environment.js';
 import { growthTable, measureGrowth } from './growth.js';
 import { hostLocalTable, measureHostLocal } from './host-local.js';
 import { formatTable, type Table } from './format.js';
+import { measureNetpol, netpolTable } from './netpol.js';
 import { parseOptions, USAGE } from './options.js';
 import { measureRouteSync, routeSyncTable } from './route-sync.js';
 import { measureStartup, startupTable } from './startup.js';
@@ -77,6 +78,11 @@ async function main(): Promise<void> {
       const rows = await measureStartup(options);
       results.startup = rows;
       show(startupTable(rows));
+    }
+    if (options.tables.includes(7)) {
+      const netpol = await measureNetpol(sandbox, options);
+      results.netpol = netpol;
+      show(netpolTable(netpol));
     }
   } finally {
     await cleanup();

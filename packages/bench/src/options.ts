@@ -12,25 +12,31 @@ export interface BenchOptions {
   growth: number;
   /** Node counts of the route-sync bursts. */
   nodeBursts: number[];
-  /** Tables to run (1-6). */
+  /** NetworkPolicy counts in the API at which table 7 measures, smallest first. */
+  netpolPolicies: number[];
+  /** Pods in the API for table 7 (about 11 % of them on the measured node). */
+  netpolPods: number;
+  /** Tables to run (1-7). */
   tables: number[];
   /** Where the JSON results go. */
   out: string;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--n PODS] [--samples N] [--rounds N] [--growth PODS] [--tables 1,2,...] [--out FILE]
+export const USAGE = `usage: npm run bench -- [--quick] [--n PODS] [--samples N] [--rounds N] [--growth PODS] [--policies LIST] [--netpol-pods PODS] [--tables 1,2,...] [--out FILE]
 
-  --quick        smoke test: every table, small sizes (about a minute)
-  --n PODS       pods in the burst (default 100)
-  --samples N    samples per side in the latency tables (default 20)
-  --rounds N     burst rounds per side (default 3)
-  --growth PODS  pods on the node in the growth table (default 500)
-  --tables LIST  which tables to run (default 1,2,3,4,5,6)
-  --out FILE     JSON results (default bench-results/latest.json)
+  --quick             smoke test: every table, small sizes (about a minute)
+  --n PODS            pods in the burst (default 100)
+  --samples N         samples per side in the latency tables (default 20)
+  --rounds N          burst rounds per side (default 3)
+  --growth PODS       pods on the node in the growth table (default 500)
+  --policies LIST     NetworkPolicies in the API at each level of table 7 (default 10,100,1000)
+  --netpol-pods PODS  pods in the API for table 7 (default 1000)
+  --tables LIST       which tables to run (default 1,2,3,4,5,6,7)
+  --out FILE          JSON results (default bench-results/latest.json)
 
 TSCNI_BENCH_BIN=DIR measures the executables in DIR instead of dist/cni/bin.`;
 
-const VALUE_FLAGS = ['--n', '--samples', '--rounds', '--growth', '--tables', '--out'];
+const VALUE_FLAGS = ['--n', '--samples', '--rounds', '--growth', '--policies', '--netpol-pods', '--tables', '--out'];
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const quick = argv.includes('--quick');
@@ -41,7 +47,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     rounds: quick ? 1 : 3,
     growth: quick ? 20 : 500,
     nodeBursts: quick ? [1, 100] : [1, 100, 1000, 5000],
-    tables: [1, 2, 3, 4, 5, 6],
+    netpolPolicies: quick ? [10] : [10, 100, 1000],
+    netpolPods: quick ? 100 : 1000,
+    tables: [1, 2, 3, 4, 5, 6, 7],
     out: 'bench-results/latest.json',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -68,9 +76,16 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--growth':
         options.growth = Math.max(2, count());
         break;
+      case '--policies':
+        options.netpolPolicies = value.split(',').map(Number).sort((a, b) => a - b);
+        if (options.netpolPolicies.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--policies takes positive whole numbers\n${USAGE}`);
+        break;
+      case '--netpol-pods':
+        options.netpolPods = count();
+        break;
       case '--tables':
         options.tables = value.split(',').map(Number);
-        if (options.tables.some((t) => !Number.isInteger(t) || t < 1 || t > 6)) throw new Error(`--tables takes numbers 1-6\n${USAGE}`);
+        if (options.tables.some((t) => !Number.isInteger(t) || t < 1 || t > 7)) throw new Error(`--tables takes numbers 1-7\n${USAGE}`);
         break;
       case '--out':
         options.out = value;
