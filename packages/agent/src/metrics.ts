@@ -57,7 +57,7 @@ export class AgentMetrics {
     this.netpolApplies = new Counter({ name: 'tscni_netpol_applies_total', help: 'NetworkPolicy passes, by result (success or failure)', labelNames: ['result'], registers });
     this.netpolCoverDuration = new Histogram({
       name: 'tscni_netpol_pod_cover_duration_seconds',
-      help: "How long a pod's ADD waited for the node's rules to cover it, by result (covered or refused)",
+      help: "How long a pod's ADD waited for the node's rules to cover it, by result (covered, refused, or unselected: no policy of its namespace, answered at once)",
       labelNames: ['result'],
       buckets: exponentialBuckets(0.001, 2, 15),
       registers,

@@ -101,9 +101,16 @@ export async function startNetworkPolicy(deps: {
       throw error;
     }
   }, log);
-  const cover = async ({ containerId, answerWithinMs }: CoverRequest): Promise<CoverReply> => {
+  const cover = async ({ containerId, namespace, answerWithinMs }: CoverRequest): Promise<CoverReply> => {
     const deadlineMs = Math.min(COVER_DEADLINE_MS, answerWithinMs ?? COVER_DEADLINE_MS);
     const stopTimer = metrics.netpolCoverDuration.startTimer();
+    // No policy of its namespace (as the synced watch has it) can select the pod: it needs no rule before it starts.
+    // The pass still runs, for its addresses to join other policies' peer sets (until then it is refused where only a peer rule would let it in: closed, not open).
+    if (namespace !== undefined && policies.synced && !policies.values().some((policy) => policy.namespace === namespace)) {
+      loop.schedule();
+      stopTimer({ result: 'unselected' });
+      return { ok: true };
+    }
     const answer = enforcer.cover(containerId);
     loop.schedule();
     const deadline = setTimeout(() => enforcer.expire(containerId, `the API has not shown the pod within ${deadlineMs} ms, so its labels (which policies select it) are unknown`), deadlineMs);

@@ -82,8 +82,10 @@ interface RuleContext {
 /** The lines of one rule: every peer match with every port match, per family; a family with nothing to match gets none. */
 function compileRule(context: RuleContext): RuleLine[] {
   const lines: RuleLine[] = [];
+  // Resolved once for both families: matching labels is most of the compiler's work.
+  const selectorAddresses = peerAddresses(context);
   for (const family of FAMILIES) {
-    const peers = peerMatches(context, family);
+    const peers = peerMatches(context, selectorAddresses, family);
     // No peer of this family: no line, so no named-port set that no line would use.
     if (peers.length === 0) continue;
     const ports = portMatches(context, family);
@@ -99,18 +101,22 @@ function compileRule(context: RuleContext): RuleLine[] {
   return lines;
 }
 
+/** The addresses of the pods the rule's selector peers match, of both families. */
+function peerAddresses({ cluster, namespace, rule }: RuleContext): string[] {
+  const addresses: string[] = [];
+  for (const peer of rule.peers) {
+    if (peer.ipBlock) continue;
+    for (const pod of cluster.peerPods(peer, namespace)) addresses.push(...pod.ips);
+  }
+  return addresses;
+}
+
 /** Undefined in the list: any peer. */
-function peerMatches({ cluster, namespace, rule, index, chain, sets }: RuleContext, family: Family): Array<PeerMatch | undefined> {
+function peerMatches({ rule, index, chain, sets }: RuleContext, selectorAddresses: readonly string[], family: Family): Array<PeerMatch | undefined> {
   if (rule.peers.length === 0) return [undefined];
   const matches: PeerMatch[] = [];
-  const selectorPeers = rule.peers.filter((peer) => !peer.ipBlock);
-  if (selectorPeers.length > 0) {
-    const addresses = new Set<string>();
-    for (const peer of selectorPeers) {
-      for (const pod of cluster.peerPods(peer, namespace)) {
-        for (const address of pod.ips) if (familyOf(address) === family) addresses.add(address);
-      }
-    }
+  if (rule.peers.some((peer) => !peer.ipBlock)) {
+    const addresses = new Set(selectorAddresses.filter((address) => familyOf(address) === family));
     // An empty set would match nothing: leave the line out instead.
     if (addresses.size > 0) matches.push({ set: addSet(sets, `${chain}_${index}_peers_${family}`, family, 'addresses', addresses) });
   }
@@ -188,10 +194,14 @@ class ClusterIndex {
   /** Pods that can be a peer: with an address, not on the host's network. */
   readonly peerCandidates: readonly PodInfo[];
 
+  /** Peer candidates by namespace: a namespaceSelector is matched against each namespace once, not each pod. */
+  private readonly peersByNamespace = new Map<string, PodInfo[]>();
+
   constructor(inputs: PolicyInputs) {
     this.namespaces = new Map(inputs.namespaces.map((namespace) => [namespace.name, namespace]));
     this.peerCandidates = inputs.pods.filter((pod) => !pod.hostNetwork && pod.ips.length > 0);
     for (const pod of inputs.pods) push(this.podsByNamespace, pod.namespace, pod);
+    for (const pod of this.peerCandidates) push(this.peersByNamespace, pod.namespace, pod);
   }
 
   /** The pods a policy isolates: of its namespace, matching its podSelector, never hostNetwork ones. */
@@ -203,13 +213,13 @@ class ClusterIndex {
   peerPods(peer: Peer, policyNamespace: string): PodInfo[] {
     if (peer.ipBlock) return [];
     const { podSelector, namespaceSelector } = peer;
+    // A pod whose Namespace is not known yet has no labels to match: it is in no selected namespace.
     const inNamespaces = namespaceSelector
-      ? this.peerCandidates.filter((pod) => {
-          const namespace = this.namespaces.get(pod.namespace);
-          // A pod whose Namespace is not known yet has no labels to match.
-          return namespace !== undefined && matchesSelector(namespaceSelector, namespace.labels);
+      ? [...this.peersByNamespace].flatMap(([name, pods]) => {
+          const namespace = this.namespaces.get(name);
+          return namespace !== undefined && matchesSelector(namespaceSelector, namespace.labels) ? pods : [];
         })
-      : this.peerCandidates.filter((pod) => pod.namespace === policyNamespace);
+      : (this.peersByNamespace.get(policyNamespace) ?? []);
     return podSelector ? inNamespaces.filter((pod) => matchesSelector(podSelector, pod.labels)) : inNamespaces;
   }
 }

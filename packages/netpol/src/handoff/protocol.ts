@@ -9,6 +9,8 @@ export interface PodRecord {
 /** One JSON line each way on the agent's socket. */
 export interface CoverRequest {
   containerId: string;
+  /** The pod's namespace: the agent answers at once when no policy there can select the pod. */
+  namespace?: string;
   /** How long the agent may take before it answers no: shorter than the plugin's own wait, so the plugin hears why. */
   answerWithinMs?: number;
 }

@@ -57,7 +57,7 @@ export const netpolPlugin: PluginHandlers = {
 async function cover(paths: HandoffPaths, request: { containerId: string; timeoutMs: number; log: CmdArgs['log'] }, record: PodRecord): Promise<void> {
   let reply;
   try {
-    reply = await requestCover(paths.socket, { containerId: request.containerId, answerWithinMs: Math.floor(request.timeoutMs * 0.8) }, request.timeoutMs);
+    reply = await requestCover(paths.socket, { containerId: request.containerId, namespace: record.namespace, answerWithinMs: Math.floor(request.timeoutMs * 0.8) }, request.timeoutMs);
   } catch (error) {
     if (!(error instanceof AgentUnreachable)) throw error;
     if (await namespaceIsIsolated(paths, record.namespace)) {

@@ -97,7 +97,7 @@ describe('tscni-netpol plugin', () => {
       expect(run).toMatchObject({ exitCode: 0, json: podResult(version, '10.244.1.5/24', 'fd00:10:244:1::5/64') });
       const record = { namespace: 'prod', name: 'web', ips: ['10.244.1.5', 'fd00:10:244:1::5'] };
       // The agent is asked to answer within 80 % of the plugin's own wait (200 ms here), so a refusal arrives before the plugin gives up.
-      expect(asked).toEqual([{ request: { containerId: 'c1', answerWithinMs: 160 }, record }]);
+      expect(asked).toEqual([{ request: { containerId: 'c1', namespace: 'prod', answerWithinMs: 160 }, record }]);
       expect(JSON.parse(await readFile(paths.record('c1'), 'utf8'))).toEqual(record);
       expect(await records()).toEqual(['c1']);
     });
