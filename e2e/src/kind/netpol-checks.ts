@@ -114,6 +114,27 @@ export function netpolChecks(ctx: KindSuiteContext): void {
     expect(flowing - deleted).toBeLessThan(10_000);
   });
 
+  it("serves /metrics that match what the agent did: Nodes known, routes added for each peer and family, a pod covered by policy, the rules in force", async () => {
+    const [a] = await workers();
+    const agent = onNodeOf(await ctx.probe.pods('app=tscni', 'kube-system'), a);
+    const script = "fetch('http://127.0.0.1:9440/metrics').then(async (r) => process.stdout.write(await r.text()))";
+    const text = await ctx.cluster.kubectl(['-n', 'kube-system', 'exec', agent.metadata.name, '--', 'node', '-e', script]);
+    const value = (series: string): number => {
+      const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+      if (!line) throw new Error(`no ${series} in /metrics`);
+      return Number(line.slice(series.length + 1));
+    };
+    expect(value('tscni_nodes')).toBe(3);
+    // Two peers, a route of each family to each.
+    expect(value('tscni_routes_added_total')).toBeGreaterThanOrEqual(2 * families.length);
+    expect(value('tscni_sync_passes_total{result="success"}')).toBeGreaterThan(0);
+    // netpol-egress/first started on this node under its deny-egress policy: covered before its ADD returned.
+    expect(value('tscni_netpol_pod_cover_duration_seconds_count{result="covered"}')).toBeGreaterThanOrEqual(1);
+    expect(value('tscni_netpol_applies_total{result="failure"}')).toBe(0);
+    expect(value('tscni_netpol_local_pods')).toBeGreaterThanOrEqual(2);
+    expect(value('process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+
   it('lets no forbidden connection through and drops no allowed one while the agent on the server\'s node is killed (SIGKILL) and comes back', async () => {
     const [a, b] = await workers();
     await ctx.cluster.apply(
