@@ -1,10 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
-import { waitFor, type TestNamespace } from '@tscni/core/testing';
-import type { RealControlPlane } from '@tscni/testbed/control-plane';
-
-type Json = Record<string, unknown>;
+import type { TestNamespace } from '@tscni/core/testing';
+import { AdminApi, type Json, type RealControlPlane } from '@tscni/testbed/control-plane';
 
 /** A container port as a policy's named port resolves it. */
 export interface ContainerPort {
@@ -13,32 +8,20 @@ export interface ContainerPort {
   protocol?: 'TCP' | 'UDP';
 }
 
-/**
- * The test's admin access to the real kube-apiserver, many requests a
- * second: `kubectl proxy` on a unix socket (started once inside the API
- * server's namespace, reachable from this process through the file) instead
- * of a kubectl process per request, which costs a second on a busy machine.
- * It authenticates as a ServiceAccount bound to cluster-admin.
- */
+/** The test's admin access to the real kube-apiserver (AdminApi: kubectl proxy on a unix socket), with the objects this suite makes. */
 export class KubeApi {
-  private constructor(
-    private readonly socket: string,
-    private readonly proxy: ChildProcess,
-  ) {}
+  private constructor(private readonly api: AdminApi) {}
 
   static async start(plane: RealControlPlane, kubectl: string, apiNs: TestNamespace, dir: string): Promise<KubeApi> {
-    await plane.kubectl(['-n', 'kube-system', 'create', 'serviceaccount', 'netpol-e2e-admin']);
-    await plane.kubectl(['create', 'clusterrolebinding', 'netpol-e2e-admin', '--clusterrole=cluster-admin', '--serviceaccount=kube-system:netpol-e2e-admin']);
-    const kubeconfig = await plane.serviceAccountKubeconfig('kube-system', 'netpol-e2e-admin', join(dir, 'netpol-admin.kubeconfig'));
-    const socket = join(dir, 'kube-proxy.sock');
-    const proxy = spawn('nsenter', [`--net=${apiNs.path}`, '--', kubectl, '--kubeconfig', kubeconfig, 'proxy', `--unix-socket=${socket}`], { stdio: 'ignore' });
-    const api = new KubeApi(socket, proxy);
-    await waitFor('kubectl proxy to answer', async () => (await api.call('GET', '/readyz').catch(() => undefined)) !== undefined, { timeoutMs: 30_000, intervalMs: 100 });
-    return api;
+    return new KubeApi(await AdminApi.start(plane, kubectl, apiNs, dir, 'netpol-e2e-admin'));
   }
 
   stop(): void {
-    this.proxy.kill('SIGTERM');
+    this.api.stop();
+  }
+
+  call(method: string, path: string, body?: unknown, contentType?: string): Promise<Json> {
+    return this.api.call(method, path, body, contentType);
   }
 
   /** A Namespace with labels, and its default ServiceAccount (no controller manager runs here to make it; Pod admission wants it). */
@@ -76,26 +59,5 @@ export class KubeApi {
 
   async deletePolicy(namespace: string, name: string): Promise<void> {
     await this.call('DELETE', `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies/${name}`);
-  }
-
-  /** One request; rejects on a status that is not 2xx, with the API's message. */
-  call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Json> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      // kubectl proxy accepts only requests addressed to localhost.
-      const headers: Record<string, string> = { host: 'localhost', ...(payload && { 'content-type': contentType }) };
-      const request = httpRequest({ socketPath: this.socket, method, path, headers }, (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => {
-          const status = response.statusCode ?? 0;
-          if (status < 200 || status >= 300) reject(new Error(`${method} ${path}: ${status} ${text}`));
-          else resolve(text.startsWith('{') ? (JSON.parse(text) as Json) : { text });
-        });
-      });
-      request.on('error', reject);
-      request.end(payload);
-    });
   }
 }

@@ -10,7 +10,8 @@ import { RealControlPlane } from '@tscni/testbed/control-plane';
 import { inNode } from './cni.js';
 import { TSCNI_BIN_DIR } from './executables.js';
 import { spread, type Table } from './format.js';
-import { inParallel, KubeProxy } from './kube-proxy.js';
+import { AdminApi } from '@tscni/testbed/control-plane';
+import { inParallel } from './parallel.js';
 import {
   MEASURED_NODE, OPEN_NAMESPACE, namespaceCount, namespaceLabels, namespaceName, podObject, podStatus, podsOf, policyObject, probePolicy, ruleComment,
 } from './netpol-cluster.js';
@@ -78,12 +79,12 @@ export async function measureNetpol(sandbox: Sandbox, options: BenchOptions): Pr
   const node = nodes[0]!;
   const dir = await sandbox.dir();
   const plane = await RealControlPlane.start(bin, apiNs, API_IP, dir);
-  let kube: KubeProxy | undefined;
+  let kube: AdminApi | undefined;
   let watch: RuleWatch | undefined;
   try {
     const setupStart = performance.now();
     await plane.kubectl(['apply', '-f', join(DEPLOY_DIR, 'rbac.yaml')]);
-    kube = await KubeProxy.start(plane, bin('kubectl'), apiNs, dir);
+    kube = await AdminApi.start(plane, bin('kubectl'), apiNs, dir, 'bench-admin');
     const cluster = await fillCluster(kube, options.netpolPods);
     const runDir = join(dir, 'netpol');
     await writeRecords(runDir, cluster.localPods);
@@ -113,7 +114,7 @@ export async function measureNetpol(sandbox: Sandbox, options: BenchOptions): Pr
 }
 
 /** The Nodes, the namespaces (and their default ServiceAccount, which Pod admission wants), the Pods and their addresses. */
-async function fillCluster(kube: KubeProxy, count: number) {
+async function fillCluster(kube: AdminApi, count: number) {
   for (const seed of SEED) {
     const object = kubeNode(seed.name, [seed.ip], [seed.podCidr]);
     await kube.call('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: object.metadata, spec: object.spec });
@@ -133,7 +134,7 @@ async function fillCluster(kube: KubeProxy, count: number) {
   return { namespaces, localPods: pods.filter((pod) => pod.node === MEASURED_NODE) };
 }
 
-function createPolicy(kube: KubeProxy, policy: Record<string, unknown>) {
+function createPolicy(kube: AdminApi, policy: Record<string, unknown>) {
   const namespace = (policy.metadata as { namespace: string }).namespace;
   return kube.call('POST', `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`, policy);
 }
@@ -217,7 +218,7 @@ async function agentUsage(node: TestNode): Promise<{ rssMb: number; peakRssMb: n
 }
 
 interface LevelContext {
-  kube: KubeProxy;
+  kube: AdminApi;
   node: TestNode;
   watch: RuleWatch;
   runDir: string;
