@@ -2,6 +2,11 @@ import type { V1Node } from '@kubernetes/client-node';
 import { formatPrefix, parsePrefix } from '@tscni/core';
 import type { NodeInfo } from '@tscni/core/node-agent';
 
+/**
+ * All the agent reads of a Node: its name, pod CIDRs and InternalIPs (the
+ * routes, the masquerade set and this node's conflist are made of these).
+ * The node watch keeps this, not the object.
+ */
 export function nodeInfoOf(node: V1Node): NodeInfo {
   // spec.podCIDRs carries both families; older objects only have spec.podCIDR.
   const cidrs = node.spec?.podCIDRs?.length ? node.spec.podCIDRs : node.spec?.podCIDR ? [node.spec.podCIDR] : [];
@@ -14,17 +19,4 @@ export function nodeInfoOf(node: V1Node): NodeInfo {
     }),
     internalIps: (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address),
   };
-}
-
-const infoOfObject = new WeakMap<V1Node, NodeInfo>();
-
-/**
- * nodeInfoOf, once per Node object: the informer replaces an object when the
- * Node changes, so an unchanged Node keeps the same NodeInfo, and later
- * steps can tell what changed by identity.
- */
-export function nodeInfoOfCached(node: V1Node): NodeInfo {
-  let info = infoOfObject.get(node);
-  if (!info) infoOfObject.set(node, (info = nodeInfoOf(node)));
-  return info;
 }

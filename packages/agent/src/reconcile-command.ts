@@ -1,6 +1,6 @@
 import { createLogger } from '@tscni/core';
 import { nodeIpamReconciler } from './ipam.js';
-import { loadKubeConfig } from './node-watch.js';
+import { loadKubeConfig } from './kube-api.js';
 import { UsageError, parseOptions } from './options.js';
 
 const USAGE = `usage: tscni-agent reconcile-ipam [--dry-run] [agent options]

@@ -8,8 +8,8 @@ import { installPlugins } from './install.js';
 import { nodeIpamReconciler, reconcileEvery } from './ipam.js';
 import { masqRules } from '@tscni/masq';
 import { masqLockFile } from './conflist.js';
-import { nodeInfoOfCached } from './node-info.js';
-import { NodeWatch, loadKubeConfig } from './node-watch.js';
+import { loadKubeConfig } from './kube-api.js';
+import { nodeWatch, type NodeWatch } from './node-watch.js';
 import { UsageError, parseOptions, usage, type AgentOptions } from './options.js';
 import { SyncLoop } from './sync-loop.js';
 import { NodeSync } from './node-sync.js';
@@ -66,16 +66,16 @@ async function runUntilSignal(options: AgentOptions, log: Logger): Promise<void>
   const loop = new SyncLoop(
     metrics.observe(async (full) => {
       if (!watch.synced) return false;
-      const nodes = watch.nodes();
+      const nodes = watch.values();
       metrics.nodes.set(nodes.length);
       // Not in place until this pass gets to its end: a controller that fails leaves the node's state unknown.
       conflistInPlace = false;
-      conflistInPlace = await nodeSync.sync(nodes.map(nodeInfoOfCached), full);
+      conflistInPlace = await nodeSync.sync(nodes, full);
       return true;
     }),
     log,
   );
-  const watch: NodeWatch = new NodeWatch(kubeConfig, () => loop.schedule(), log, {
+  const watch: NodeWatch = nodeWatch(kubeConfig, () => loop.schedule(), log, {
     listing: () => metrics.apiLists.inc(),
     restarted: () => metrics.watchRestarts.inc(),
   });
@@ -110,10 +110,10 @@ async function runUntilSignal(options: AgentOptions, log: Logger): Promise<void>
       })
     : undefined;
   log.info('agent started', { server: kubeConfig.getCurrentCluster()?.server, health: options.healthAddr && formatListenAddress(options.healthAddr) });
-  await watch.start();
+  watch.start();
   await stopRequested;
   log.info('agent stopping');
-  await watch.stop();
+  watch.stop();
   await loop.stop();
   await networkPolicy?.stop();
   await reconcile?.stop();

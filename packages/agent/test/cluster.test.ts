@@ -251,7 +251,8 @@ describe('the agent in three nodes on one segment', () => {
       gone: 'http',
     });
     await allConverged();
-    expect(server.requests).toContain('GET /api/v1/nodes');
+    // The relist, paginated.
+    expect(server.requests).toContain('GET /api/v1/nodes?limit=500');
   });
 
   test('stops on SIGTERM with exit code 0 and leaves the routes in place', async () => {

@@ -1,4 +1,4 @@
-import { describeApiError } from '../src/node-watch.js';
+import { describeApiError } from '../src/kube-api.js';
 
 describe('describeApiError', () => {
   test('403: names the RBAC the agent needs', () => {
