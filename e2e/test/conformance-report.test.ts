@@ -91,7 +91,7 @@ describe('the conformance report', () => {
     const netpol = new RegExp(FOCUSES.netpol);
     expect(netpol.test('[sig-network] Netpol API should support creating NetworkPolicy API with endport field')).toBe(true);
     expect(netpol.test('[sig-network] Services should serve a basic endpoint from pods  [Conformance]')).toBe(false);
-    expect(() => focusFromEnv({ TSCNI_CONFORMANCE_FOCUS: 'policy' })).toThrow(/expected one of all, netpol/);
+    expect(() => focusFromEnv({ TSCNI_CONFORMANCE_FOCUS: 'policy' })).toThrow(/expected one of all, netpol, conformance/);
   });
 
   test('SCTP is skipped only where the kernel lacks it', async () => {

@@ -15,12 +15,19 @@ const PROCS = Number(process.env.TSCNI_CONFORMANCE_PROCS ?? 6);
 const choice = await chooseKindMode();
 /** Dual-stack (deploy/kind-config-dual.yaml) unless TSCNI_KIND_IP_FAMILY says otherwise: the focus holds the dual-stack tests. */
 const network = kindNetworkFromEnv();
-/** `all` (npm test) or `netpol` alone (nx run e2e:netpol): TSCNI_CONFORMANCE_FOCUS, read by focus.ts. */
+/** `all` (npm test), `netpol` alone (nx run e2e:netpol) or `conformance` alone (nx run e2e:conformance-ipv6): TSCNI_CONFORMANCE_FOCUS, read by focus.ts. */
 const focus = focusFromEnv();
 const FOCUS_TEXT = {
   all: 'every sig-network Conformance test, the Networking Granular Checks, the dual-stack tests and the Netpol tests',
   netpol: 'the Netpol tests',
+  conformance: 'every sig-network Conformance test and the Networking Granular Checks',
 }[focus];
+/** The focus as the summary's title names it. */
+const FOCUS_NAMES = {
+  all: 'network focus (Conformance, Granular Checks, dual-stack, Netpol)',
+  netpol: 'Netpol focus',
+  conformance: 'network focus (Conformance, Granular Checks)',
+};
 
 if (choice.usable) {
   conformanceSuite(choice.mode);
@@ -77,7 +84,7 @@ function conformanceSuite(mode: 'online' | 'offline'): void {
       });
       const minutes = ((Date.now() - started) / 60_000).toFixed(1);
       const summary = summarize(run.specs, skips);
-      const text = summaryMarkdown(summary, `e2e.test ${await pinnedVersion('KUBERNETES_VERSION')} ${focus === 'all' ? 'network focus (Conformance, Granular Checks, dual-stack, Netpol)' : 'Netpol focus'} on tscni (kind, 3 nodes, ${network.ipFamily === 'dual' ? 'dual-stack' : network.ipFamily}, ${PROCS} Ginkgo processes, ${minutes} min)`);
+      const text = summaryMarkdown(summary, `e2e.test ${await pinnedVersion('KUBERNETES_VERSION')} ${FOCUS_NAMES[focus]} on tscni (kind, 3 nodes, ${network.ipFamily === 'dual' ? 'dual-stack' : network.ipFamily}, ${PROCS} Ginkgo processes, ${minutes} min)`);
       await writeFile(join(REPORT_DIR, 'summary.md'), text);
       console.log(`${text}\nJUnit report: ${join(REPORT_DIR, 'junit_01.xml')}; log: ${run.logFile}`);
       // No spec failed, and every spec of the focus was reported (passed, failed or skipped for a reason): one diff shows both.

@@ -22,11 +22,13 @@ export type Group = keyof typeof GROUPS;
  * The focuses a run can take (`TSCNI_CONFORMANCE_FOCUS`): `all`, the one
  * `npm test` runs, holds every group in one ginkgo run; `netpol` holds the
  * Netpol specs alone (`nx run e2e:netpol`, for developers of the policy
- * enforcement).
+ * enforcement); `conformance` the conformance/granular group alone (`nx run
+ * e2e:conformance-ipv6` runs it on the IPv6-only cluster).
  */
 export const FOCUSES = {
   all: Object.values(GROUPS).join('|'),
   netpol: GROUPS.Netpol,
+  conformance: GROUPS['conformance/granular'],
 } as const;
 
 export type FocusName = keyof typeof FOCUSES;
