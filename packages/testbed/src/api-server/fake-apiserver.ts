@@ -132,7 +132,8 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   say({ done: command.id, value: handle(command) });
 });
 process.stdin.on('end', () => process.exit(0));
-server.listen(Number(portText), '0.0.0.0', () => {
+// '::' takes both families (IPv4 as mapped addresses): an IPv6-only cluster reaches it too.
+server.listen(Number(portText), '::', () => {
   const address = server.address();
   say({ listening: typeof address === 'object' && address ? address.port : 0 });
 });
