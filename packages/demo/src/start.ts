@@ -2,10 +2,18 @@ import { Sandbox } from '@tscni/core/testing';
 import { parseArgs } from 'node:util';
 import { runChecks } from './checks/index.js';
 import { masqueradeRules, routeTable } from './checks/node-state.js';
-import { leftovers, removeLeftovers, startCluster, type Cluster, type ClusterSize } from '@tscni/testbed/netns-cluster';
-import { checkLine, indent, nodesTable, podsTable, summaryTable } from './report.js';
+import {
+  IP_FAMILY_MODES,
+  leftovers,
+  removeLeftovers,
+  startCluster,
+  type Cluster,
+  type ClusterOptions,
+  type IpFamilyMode,
+} from '@tscni/testbed/netns-cluster';
+import { checkLine, indent, nodesTable, passedLine, podsTable, summaryTable } from './report.js';
 
-const USAGE = `usage: npm start [-- --keep] [--nodes N] [--pods-per-node M]
+const USAGE = `usage: npm start [-- --keep] [--nodes N] [--pods-per-node M] [--ip-family ipv4|dual|ipv6]
 
 Builds a cluster of network namespaces on this machine (nodes, gateway,
 outside host, pods through the tscni chain), shows it, checks it, and
@@ -14,9 +22,12 @@ removes it again.
   --keep               leave the cluster up until Ctrl-C, to poke around
   --nodes N            number of nodes (default 3, as kind's seed cluster)
   --pods-per-node M    pods on every node (default 2)
+  --ip-family F        ipv4 (default, as the seed), dual (IPv4 and IPv6) or
+                       ipv6 (IPv6 only), as kind's networking.ipFamily; every
+                       check runs once per family
 `;
 
-interface StartOptions extends ClusterSize {
+interface StartOptions extends Required<ClusterOptions> {
   keep: boolean;
 }
 
@@ -27,6 +38,7 @@ function parseOptions(argv: string[]): StartOptions {
       keep: { type: 'boolean', default: false },
       nodes: { type: 'string', default: '3' },
       'pods-per-node': { type: 'string', default: '2' },
+      'ip-family': { type: 'string', default: 'ipv4' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -34,7 +46,12 @@ function parseOptions(argv: string[]): StartOptions {
     process.stdout.write(USAGE);
     process.exit(0);
   }
-  return { keep: values.keep, nodes: Number(values.nodes), podsPerNode: Number(values['pods-per-node']) };
+  const ipFamily = values['ip-family'] as IpFamilyMode;
+  if (!IP_FAMILY_MODES.includes(ipFamily)) {
+    process.stderr.write(`--ip-family ${ipFamily}: one of ${IP_FAMILY_MODES.join(', ')}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  return { keep: values.keep, nodes: Number(values.nodes), podsPerNode: Number(values['pods-per-node']), ipFamily };
 }
 
 const started = Date.now();
@@ -58,9 +75,11 @@ const sandbox = new Sandbox('demo');
 async function showCluster(cluster: Cluster): Promise<void> {
   process.stdout.write(`\nNodes\n${indent(nodesTable(cluster))}\n\nPods\n${indent(podsTable(cluster))}\n`);
   for (const node of cluster.nodes) {
-    const [routes, rules] = await Promise.all([routeTable(node), masqueradeRules(node)]);
-    process.stdout.write(`\n${node.name}: ip route\n${indent(routes)}\n`);
-    process.stdout.write(`${node.name}: nat rules that masquerade\n${indent(rules.join('\n') || '(none)')}\n`);
+    for (const { family } of node.nets) {
+      const [routes, rules] = await Promise.all([routeTable(node, family), masqueradeRules(node, family)]);
+      process.stdout.write(`\n${node.name}: ip -${family} route\n${indent(routes)}\n`);
+      process.stdout.write(`${node.name}: IPv${family} nat rules that masquerade\n${indent(rules.join('\n') || '(none)')}\n`);
+    }
   }
   process.stdout.write('\n');
 }
@@ -84,7 +103,8 @@ async function removeEverything(): Promise<boolean> {
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
-  log(`tscni local cluster: nodes ${options.nodes}, pods per node ${options.podsPerNode}, namespaces ${sandbox.prefix}-*`);
+  const { nodes, podsPerNode, ipFamily } = options;
+  log(`tscni local cluster: nodes ${nodes}, pods per node ${podsPerNode}, ip family ${ipFamily}, namespaces ${sandbox.prefix}-*`);
   let passed = false;
   try {
     const cluster = await startCluster(sandbox, options, log);
@@ -93,7 +113,7 @@ async function main(): Promise<number> {
     const results = await runChecks(cluster, (result) => process.stdout.write(checkLine(result) + '\n'));
     passed = results.every((r) => r.ok);
     process.stdout.write(`\nSummary\n${indent(summaryTable(results))}\n\n`);
-    log(`${results.filter((r) => r.ok).length} of ${results.length} checks passed`);
+    log(passedLine(results));
     if (options.keep) await waitForInterrupt(cluster);
   } catch (error) {
     // After Ctrl-C, whatever was running fails as its namespaces vanish: not news.
@@ -108,7 +128,7 @@ async function waitForInterrupt(cluster: Cluster): Promise<void> {
   const pod = cluster.pods[0];
   log('--keep: the cluster stays up until Ctrl-C. Try:');
   process.stdout.write(`    ip netns exec ${node.ns.name} ip route\n`);
-  if (pod) process.stdout.write(`    ip netns exec ${pod.ns.name} ping -c 1 ${cluster.topo.outside.host}\n`);
+  for (const { outside } of pod ? cluster.topo.nets : []) process.stdout.write(`    ip netns exec ${pod!.ns.name} ping -c 1 ${outside.host}\n`);
   await new Promise<void>((resolve) => (onInterrupt = resolve));
 }
 

@@ -3,7 +3,7 @@ import { createNode, createSegment, type ClusterNode, type Segment } from './net
 import { startControlPlane } from './control-plane.js';
 import { startNodeAgents } from './node-agents.js';
 import { createPod, type Pod } from './pods.js';
-import { topology, type ClusterSize, type Topology } from './topology.js';
+import { topology, type ClusterOptions, type FamilyNet, type Topology } from './topology.js';
 
 export interface Cluster {
   topo: Topology;
@@ -18,15 +18,16 @@ export type Progress = (step: string) => void;
  * Brings the whole local cluster up inside `sandbox`; the caller removes it
  * with `sandbox.cleanup()`, which also covers a half-built cluster.
  */
-export async function startCluster(sandbox: Sandbox, size: ClusterSize, progress: Progress = () => {}): Promise<Cluster> {
-  const topo = topology(size);
-  progress(`segment ${topo.segment.cidr} with gateway ${topo.segment.gateway} and outside host ${topo.outside.host}`);
+export async function startCluster(sandbox: Sandbox, options: ClusterOptions, progress: Progress = () => {}): Promise<Cluster> {
+  const topo = topology(options);
+  const each = (describe: (net: FamilyNet) => string) => topo.nets.map(describe).join('; ');
+  progress(`segment ${each((n) => `${n.segment.cidr} with gateway ${n.segment.gateway}`)}; outside host ${each((n) => n.outside.host)}`);
   const segment = await createSegment(sandbox, topo);
-  progress(`${topo.nodes.length} nodes: ${topo.nodes.map((n) => `${n.name} ${n.ip}`).join(', ')}`);
+  progress(`${topo.nodes.length} nodes: ${topo.nodes.map((n) => `${n.name} ${n.nets.map((net) => net.ip).join(' ')}`).join(', ')}`);
   const nodes = await Promise.all(topo.nodes.map((spec) => createNode(sandbox, segment, topo, spec)));
   progress(`API server on ${nodes[0]!.name} with ${nodes.length} Node objects; tscni-agent on every node`);
   await startNodeAgents(nodes, topo, await startControlPlane(sandbox, nodes));
-  progress(`${size.podsPerNode * nodes.length} pods through the chain runner`);
+  progress(`${options.podsPerNode * nodes.length} pods through the chain runner`);
   // Nodes in parallel, as in a cluster; the pods of one node one after another.
   const perNode = await Promise.all(
     nodes.map(async (node) => {

@@ -1,8 +1,8 @@
-import { enableForwarding, execaRunner, IpRoute } from '@tscni/core';
+import { enableForwarding, execaRunner, familyOf, IpRoute } from '@tscni/core';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Sandbox, TestNamespace } from '@tscni/core/testing';
-import type { NodeSpec, Topology } from './topology.js';
+import { familyNetOf, type NodeSpec, type Topology } from './topology.js';
 
 /**
  * The machines of the local cluster, each a network namespace made by the
@@ -44,36 +44,51 @@ export async function createSegment(sandbox: Sandbox, topo: Topology): Promise<S
     sandbox.namespace('gw'),
     sandbox.namespace('outside'),
   ]);
-  const { segment } = topo;
   await ip(switchNs).batch([
     ['link', 'add', SWITCH_BRIDGE, 'type', 'bridge'],
     ['link', 'set', SWITCH_BRIDGE, 'up'],
   ]);
   await plugIntoSwitch(switchNs, gateway, 'gw');
+  await ip(gateway).run(['link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', outside.path]);
   await ip(gateway).batch([
-    ['addr', 'add', `${segment.gateway}/${segment.prefixLength}`, 'dev', 'eth0'],
-    ['link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', outside.path],
-    ['addr', 'add', `${topo.outside.gateway}/24`, 'dev', 'eth1'],
+    ...topo.nets.flatMap(({ segment, outside: host }) => [
+      addAddress(`${segment.gateway}/${segment.prefixLength}`, 'eth0'),
+      addAddress(`${host.gateway}/${host.prefixLength}`, 'eth1'),
+    ]),
     ['link', 'set', 'eth1', 'up'],
   ]);
   await ip(outside).batch([
-    ['addr', 'add', `${topo.outside.host}/24`, 'dev', 'eth0'],
+    ...topo.nets.map(({ outside: host }) => addAddress(`${host.host}/${host.prefixLength}`, 'eth0')),
     ['link', 'set', 'eth0', 'up'],
-    ['route', 'add', 'default', 'via', topo.outside.gateway],
+    ...topo.nets.map(({ outside: host }) => defaultRoute(host.gateway)),
   ]);
-  await enableForwarding(execaRunner, [4], gateway.path);
+  await enableForwarding(execaRunner, topo.families, gateway.path);
   return { switch: switchNs, gateway, outside };
 }
 
-/** A node: its eth0 on the segment with the node IP, a default route via the gateway. */
+/** A node: its eth0 on the segment with the node IP of every family, default routes via the gateway. */
 export async function createNode(sandbox: Sandbox, segment: Segment, topo: Topology, spec: NodeSpec): Promise<ClusterNode> {
   const ns = await sandbox.namespace(spec.key);
   await plugIntoSwitch(segment.switch, ns, spec.key);
   await ip(ns).batch([
-    ['addr', 'add', `${spec.ip}/${topo.segment.prefixLength}`, 'dev', 'eth0'],
-    ['route', 'add', 'default', 'via', topo.segment.gateway],
+    ...spec.nets.map(({ family, ip: address }) => addAddress(`${address}/${familyNetOf(topo, family).segment.prefixLength}`, 'eth0')),
+    ...topo.nets.map(({ segment: { gateway } }) => defaultRoute(gateway)),
   ]);
   return { ...spec, ns, dirs: await nodeDirs(await sandbox.dir()) };
+}
+
+/**
+ * The machines' own addresses skip duplicate address detection (nodad): an
+ * IPv6 address stays tentative, unusable, for a second or two otherwise,
+ * and no one else on this segment could hold it.
+ */
+function addAddress(cidr: string, dev: string): string[] {
+  return ['addr', 'add', cidr, 'dev', dev, ...(familyOf(cidr) === 6 ? ['nodad'] : [])];
+}
+
+/** The default route of the gateway's family: "default" alone would mean IPv4. */
+function defaultRoute(gateway: string): string[] {
+  return ['route', 'add', familyOf(gateway) === 6 ? '::/0' : '0.0.0.0/0', 'via', gateway];
 }
 
 async function nodeDirs(root: string): Promise<NodeDirs> {

@@ -1,6 +1,7 @@
 import { open, readdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import type { Family } from '@tscni/core';
 import { waitFor } from '@tscni/core/testing';
 import { ROUTE_PROTOCOL } from '@tscni/route-sync';
 import { PLUGIN_DIR } from '../paths.js';
@@ -10,8 +11,8 @@ import type { Topology } from './topology.js';
 /**
  * Runs `tscni-agent` inside every node, as the DaemonSet does,
  * with the node's own directories in place of /etc/cni/net.d, /opt/cni/bin
- * and /run/tscni. It writes the conflist and routes to every peer; this
- * returns once every node has both. The sandbox's cleanup kills the agents
+ * and /run/tscni. It writes the conflist and routes to every peer in every
+ * family; this returns once every node has them. The sandbox's cleanup kills the agents
  * with their namespaces.
  */
 export async function startNodeAgents(nodes: ClusterNode[], topo: Topology, kubeconfig: string): Promise<void> {
@@ -23,7 +24,8 @@ async function startAgent(node: ClusterNode, topo: Topology, kubeconfig: string)
   await linkPlugins(node.dirs.bin);
   const log = await open(node.dirs.agentLog, 'a');
   const args = [
-    ...['--node-name', node.name, '--kubeconfig', kubeconfig, '--cluster-cidr', topo.clusterCidr],
+    ...['--node-name', node.name, '--kubeconfig', kubeconfig],
+    ...topo.nets.flatMap((net) => ['--cluster-cidr', net.clusterCidr]),
     ...['--cni-conf-dir', node.dirs.conf, '--cni-bin-dir', node.dirs.bin, '--state-dir', node.dirs.state],
     ...['--health-addr', '127.0.0.1:9440'],
   ];
@@ -43,10 +45,12 @@ async function linkPlugins(binDir: string): Promise<void> {
 }
 
 async function waitForAgent(node: ClusterNode, peers: number): Promise<void> {
-  const what = `the agent on ${node.name} to write its conflist and ${peers} peer routes (log: ${node.dirs.agentLog})`;
+  const families = node.nets.map((net) => net.family);
+  const what = `the agent on ${node.name} to write its conflist and ${peers} peer routes per family (log: ${node.dirs.agentLog})`;
+  const peerRoutes = (family: Family) => ip(node.ns).routes(family, ['proto', String(ROUTE_PROTOCOL)]);
   // Generous: the agents start on a machine that may be running other tests.
   await waitFor(what, async () => {
-    const [files, routes] = await Promise.all([readdir(node.dirs.conf), ip(node.ns).routes(4, ['proto', String(ROUTE_PROTOCOL)])]);
-    return files.includes('10-tscni.conflist') && routes.length === peers;
+    const [files, ...routes] = await Promise.all([readdir(node.dirs.conf), ...families.map(peerRoutes)]);
+    return files.includes('10-tscni.conflist') && routes.every((list) => list.length === peers);
   }, { timeoutMs: 30_000 });
 }

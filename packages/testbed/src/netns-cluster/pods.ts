@@ -1,4 +1,4 @@
-import { ChainRunner, execaRunner, parseConfList, type LoadedConfList, type NetConfList, type Runner } from '@tscni/core';
+import { ChainRunner, execaRunner, familyOf, parseConfList, type Family, type LoadedConfList, type NetConfList, type Runner } from '@tscni/core';
 import type { Sandbox, TestNamespace } from '@tscni/core/testing';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,8 +8,15 @@ export interface Pod {
   name: string;
   node: ClusterNode;
   ns: TestNamespace;
-  /** The pod's eth0 address, without prefix length. */
-  ip: string;
+  /** The pod's eth0 addresses, one per family, without prefix length, as ADD returned them. */
+  ips: string[];
+}
+
+/** The pod's address of `family`, which every pod of the cluster has. */
+export function podIp(pod: Pod, family: Family): string {
+  const address = pod.ips.find((ip) => familyOf(ip) === family);
+  if (!address) throw new Error(`${pod.name} has no IPv${family} address (it has ${pod.ips.join(', ')})`);
+  return address;
 }
 
 /**
@@ -21,9 +28,12 @@ export async function createPod(sandbox: Sandbox, node: ClusterNode, name: strin
   const ns = await sandbox.namespace(name);
   const conf = await nodeConfList(node);
   const result = await chainRunner(node).add(conf, { containerId: ns.name, netns: ns.path, ifName: 'eth0' });
-  const address = (result.ips as Array<{ address: string }> | undefined)?.[0]?.address;
-  if (!address) throw new Error(`ADD for ${name} returned no IP: ${JSON.stringify(result)}`);
-  return { name, node, ns, ip: address.split('/')[0]! };
+  const ips = ((result.ips as Array<{ address: string }> | undefined) ?? []).map(({ address }) => address.split('/')[0]!);
+  const missing = node.nets.filter(({ family }) => !ips.some((ip) => familyOf(ip) === family));
+  if (missing.length > 0) {
+    throw new Error(`ADD for ${name} returned no IPv${missing.map((n) => n.family).join(', IPv')} address: ${JSON.stringify(result)}`);
+  }
+  return { name, node, ns, ips };
 }
 
 /** CHECK through the chain: each plugin verifies the pod is still as ADD left it. */
