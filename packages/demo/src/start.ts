@@ -128,7 +128,7 @@ async function waitForInterrupt(cluster: Cluster): Promise<void> {
   const pod = cluster.pods[0];
   log('--keep: the cluster stays up until Ctrl-C. Try:');
   process.stdout.write(`    ip netns exec ${node.ns.name} ip route\n`);
-  for (const { outside } of pod ? cluster.topo.nets : []) process.stdout.write(`    ip netns exec ${pod!.ns.name} ping -c 1 ${outside.host}\n`);
+  if (pod) for (const { outside } of cluster.topo.nets) process.stdout.write(`    ip netns exec ${pod.ns.name} ping -c 1 ${outside.host}\n`);
   await new Promise<void>((resolve) => (onInterrupt = resolve));
 }
 
