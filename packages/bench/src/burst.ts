@@ -3,9 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Sandbox, TestNamespace } from '@tscni/core/testing';
 import { calibrateBusyboxTime, measuringRunner } from '@tscni/testbed/peak-memory';
-import { attachment, conflist, leftovers, makeNode, makePods, SIDES, type BenchNode, type SideName } from './cni.js';
+import { ChainRunner, execPlugin } from '@tscni/core';
+import { attachment, cniPath, conflist, executable, ipam, leftovers, makeNode, makePods, NETWORK, SIDES, type BenchNode, type SideName } from './cni.js';
 import { ratio, spread, type Table } from './format.js';
 import type { BenchOptions } from './options.js';
+import { memoryRunner, type ProcessMemory } from './process-memory.js';
 import { compare, summarize, timed, type Comparison, type Summary } from './stats.js';
 
 let clockTick: number | undefined;
@@ -32,8 +34,10 @@ export interface BurstResults {
   addWall: Comparison;
   delWall: Comparison;
   cpu: Comparison;
-  /** Peak resident memory per plugin process, by executable (MB). */
+  /** Peak resident memory per plugin process in the burst, by executable (MB). */
   peakMb: Record<string, Summary>;
+  /** Peak and unique (anonymous) memory per plugin process, one pod at a time, by executable (MB). */
+  memoryMb: Record<string, { peak: Summary; unique: Summary }>;
   rounds: Record<SideName, BurstRound[]>;
 }
 
@@ -76,7 +80,36 @@ export async function measureBurst(sandbox: Sandbox, options: BenchOptions): Pro
   }
   const of = (key: 'addWall' | 'delWall' | 'cpu') => compare(rounds.tscni.map((r) => r[key]), rounds.reference.map((r) => r[key]));
   const peakMb = Object.fromEntries([...peaks].map(([name, values]) => [name, summarize(values)]));
-  return { pods: options.burst, addWall: of('addWall'), delWall: of('delWall'), cpu: of('cpu'), peakMb, rounds };
+  const memory = await measureMemory(nodes, { tscni: pods.tscni[0]!, reference: pods.reference[0]! }, options.rounds * 2);
+  const memoryMb = Object.fromEntries(
+    [...memory].map(([name, values]) => [name, { peak: summarize(values.map((v) => v.peak)), unique: summarize(values.map((v) => v.unique)) }]),
+  );
+  return { pods: options.burst, addWall: of('addWall'), delWall: of('delWall'), cpu: of('cpu'), peakMb, memoryMb, rounds };
+}
+
+/**
+ * After the burst, one pod at a time: each side's chain ADD+DEL and its
+ * host-local alone, every plugin read at its exit (process-memory.ts).
+ * Apart from the burst, whose timing the reading would change.
+ */
+async function measureMemory(nodes: Record<SideName, BenchNode>, pods: Record<SideName, TestNamespace>, samples: number): Promise<Map<string, ProcessMemory[]>> {
+  const memory = new Map<string, ProcessMemory[]>();
+  for (const side of SIDES) {
+    const [node, pod] = [nodes[side], pods[side]];
+    const runner = memoryRunner(() => node.ns.path, memory);
+    if (!runner) return memory;
+    const chain = new ChainRunner({ cniPath: cniPath(side), cacheDir: node.dirs.cacheDir, runner });
+    const hostLocal = executable(side, 'tscni-host-local', 'host-local');
+    const stdin = JSON.stringify({ cniVersion: '1.0.0', name: NETWORK, type: 'bridge', ipam: ipam(side, node.dirs) });
+    for (let i = 0; i < samples; i++) {
+      const rt = attachment(pod, `memory-${i}`);
+      await chain.add(conflist(side, node.dirs), rt);
+      await chain.del(conflist(side, node.dirs), rt);
+      const env = { PATH: process.env.PATH, CNI_CONTAINERID: `memory-ipam-${i}`, CNI_NETNS: pod.path, CNI_IFNAME: 'eth0', CNI_PATH: cniPath(side).join(':') };
+      for (const command of ['ADD', 'DEL'] as const) await execPlugin(runner, hostLocal, command, stdin, env);
+    }
+  }
+  return memory;
 }
 
 export function burstTable(results: BurstResults): Table {
@@ -94,10 +127,21 @@ export function burstTable(results: BurstResults): Table {
       ['failed operations', count('tscni', 'failures'), count('reference', 'failures'), '', '0'],
       ['duplicate addresses', count('tscni', 'duplicates'), count('reference', 'duplicates'), '', '0'],
       ['leftovers after DEL', left('tscni'), left('reference'), '', '0'],
+      ...memoryRows(results),
     ],
     notes: [
       `peak memory per plugin process, MB, median (p90): ${peak(['tscni-bridge', 'tscni-masq'])}; reference ${peak(['bridge'])} (target <= 30 MB)`,
-      `${results.rounds.tscni.length} rounds per side`,
+      `${results.rounds.tscni.length} rounds per side; memory (MB) read at each process's exit, one pod at a time after the burst; unique = resident anonymous pages (VmHWM and RssAnon)`,
     ],
   };
+}
+
+/** Peak and unique memory of each plugin process beside the reference's, bridge and host-local ADD+DEL, masq alone. */
+function memoryRows(results: BurstResults): string[][] {
+  const plugins: Array<[string, string | undefined]> = [['tscni-bridge', 'bridge'], ['tscni-host-local', 'host-local'], ['tscni-masq', undefined]];
+  const of = (name: string | undefined, key: 'peak' | 'unique') => (name && results.memoryMb[name] ? spread(results.memoryMb[name][key], 1) : '-');
+  return plugins.flatMap(([tscni, reference]) => [
+    [`${tscni}: peak RSS per process (MB)`, of(tscni, 'peak'), of(reference, 'peak'), '', '<= 30'],
+    [`${tscni}: unique memory per process (MB)`, of(tscni, 'unique'), of(reference, 'unique'), '', ''],
+  ]);
 }
