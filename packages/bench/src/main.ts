@@ -9,6 +9,7 @@ import { growthTable, measureGrowth } from './growth.js';
 import { hostLocalTable, measureHostLocal } from './host-local.js';
 import { formatTable, type Table } from './format.js';
 import { measureNetpol, netpolTable } from './netpol.js';
+import { measureNodeScale, nodeScaleTable } from './node-scale.js';
 import { parseOptions, USAGE } from './options.js';
 import { measureRouteSync, routeSyncTable } from './route-sync.js';
 import { measureStartup, startupTable } from './startup.js';
@@ -83,6 +84,11 @@ async function main(): Promise<void> {
       const netpol = await measureNetpol(sandbox, options);
       results.netpol = netpol;
       show(netpolTable(netpol));
+    }
+    if (options.tables.includes(8)) {
+      const scale = await measureNodeScale(sandbox, options);
+      results.nodeScale = scale;
+      show(nodeScaleTable(scale));
     }
   } finally {
     await cleanup();

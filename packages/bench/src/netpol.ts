@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execPlugin } from '@tscni/core';
 import { execIn, type Sandbox, type TestNamespace } from '@tscni/core/testing';
@@ -12,6 +12,8 @@ import { TSCNI_BIN_DIR } from './executables.js';
 import { spread, type Table } from './format.js';
 import { AdminApi } from '@tscni/testbed/control-plane';
 import { inParallel } from './parallel.js';
+import { processUsage } from './usage.js';
+import { agentGet } from './scrape.js';
 import {
   MEASURED_NODE, OPEN_NAMESPACE, namespaceCount, namespaceLabels, namespaceName, podObject, podStatus, podsOf, policyObject, probePolicy, ruleComment,
 } from './netpol-cluster.js';
@@ -19,7 +21,6 @@ import type { BenchOptions } from './options.js';
 import { RuleWatch } from './rule-watch.js';
 import { summarize, type Summary } from './stats.js';
 
-const HEALTH = 'http://127.0.0.1:9440';
 /** Requests in flight while the set-up fills the API. */
 const CONCURRENCY = 16;
 /** The namespace of policy-0 (app-0, ingress from clients): a pod labelled app-0 there is selected at every level. */
@@ -165,11 +166,6 @@ async function startNetpolAgent(node: TestNode, kubeconfig: string, dir: string,
   await log.close();
 }
 
-/** Asks the agent on the node itself (its health address is the node's loopback). */
-function agentGet(node: TestNode, path: string): Promise<string> {
-  return execIn(node.ns, 'curl', ['-s', '-w', '\n%{http_code}', `${HEALTH}${path}`]);
-}
-
 /** Until /readyz says 200: the Node known, the conflist written, the NetworkPolicy rules applied. */
 async function waitReady(node: TestNode, timeoutMs = 180_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
@@ -207,16 +203,6 @@ async function settle(node: TestNode, quietMs: number, timeoutMs = 300_000): Pro
   }
 }
 
-/** `ip netns exec` execs the agent: the pid is the agent's. */
-async function agentUsage(node: TestNode): Promise<{ rssMb: number; peakRssMb: number; cpuMs: number }> {
-  const pid = node.agent!.pid!;
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
-  // utime and stime, fields 14 and 15 of stat, in clock ticks (100 a second on Linux); the name field may hold spaces.
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024), cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 };
-}
-
 interface LevelContext {
   kube: AdminApi;
   node: TestNode;
@@ -233,7 +219,7 @@ interface LevelContext {
 async function measureLevel(context: LevelContext, policies: number): Promise<NetpolLevel> {
   const { kube, node, watch, samples } = context;
   await settle(node, 2_000);
-  const [before, metricsBefore, polledBefore] = [await agentUsage(node), await metrics(node), watch.polled];
+  const [before, metricsBefore, polledBefore] = [await processUsage(node.agent!.pid!), await metrics(node), watch.polled];
   const policyTimes: number[] = [];
   for (let s = 0; s < samples; s++) {
     const [namespace, name] = [namespaceName(s % context.namespaces), `probe-${policies}-${s}`];
@@ -264,7 +250,7 @@ async function measureLevel(context: LevelContext, policies: number): Promise<Ne
   };
   const addSelected = await adds(SELECTED_NAMESPACE, 'selected', 3);
   const addOpen = await adds(OPEN_NAMESPACE, 'open', 2);
-  const [after, metricsAfter] = [await agentUsage(node), await metrics(node)];
+  const [after, metricsAfter] = [await processUsage(node.agent!.pid!), await metrics(node)];
   const table = await execIn(node.ns, 'nft', ['list', 'table', 'inet', 'tscni_netpol']);
   const delta = (name: string) => (metricsAfter.get(name) ?? 0) - (metricsBefore.get(name) ?? 0);
   return {

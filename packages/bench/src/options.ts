@@ -16,13 +16,19 @@ export interface BenchOptions {
   netpolPolicies: number[];
   /** Pods in the API for table 7 (about 11 % of them on the measured node). */
   netpolPods: number;
-  /** Tables to run (1-7). */
+  /** Kubelet-sized Nodes in the API for table 8's burst and start. */
+  scaleNodes: number;
+  /** Nodes left for table 8's churn rows (one change a second). */
+  churnNodes: number;
+  /** Seconds of each churn row. */
+  churnSeconds: number;
+  /** Tables to run (1-8). */
   tables: number[];
   /** Where the JSON results go. */
   out: string;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--n PODS] [--samples N] [--rounds N] [--growth PODS] [--policies LIST] [--netpol-pods PODS] [--tables 1,2,...] [--out FILE]
+export const USAGE = `usage: npm run bench -- [--quick] [--n PODS] [--samples N] [--rounds N] [--growth PODS] [--policies LIST] [--netpol-pods PODS] [--scale-nodes N] [--churn-nodes N] [--churn-seconds S] [--tables 1,2,...] [--out FILE]
 
   --quick             smoke test: every table, small sizes (about a minute)
   --n PODS            pods in the burst (default 100)
@@ -31,12 +37,15 @@ export const USAGE = `usage: npm run bench -- [--quick] [--n PODS] [--samples N]
   --growth PODS       pods on the node in the growth table (default 500)
   --policies LIST     NetworkPolicies in the API at each level of table 7 (default 10,100,1000)
   --netpol-pods PODS  pods in the API for table 7 (default 1000)
-  --tables LIST       which tables to run (default 1,2,3,4,5,6,7)
+  --scale-nodes N     kubelet-sized Nodes in table 8's burst (default 5000, at most 8000)
+  --churn-nodes N     Nodes among which table 8 changes one a second (default 1000)
+  --churn-seconds S   seconds of each of table 8's churn rows (default 30)
+  --tables LIST       which tables to run (default 1,2,3,4,5,6,7,8)
   --out FILE          JSON results (default bench-results/latest.json)
 
 TSCNI_BENCH_BIN=DIR measures the executables in DIR instead of dist/cni/bin.`;
 
-const VALUE_FLAGS = ['--n', '--samples', '--rounds', '--growth', '--policies', '--netpol-pods', '--tables', '--out'];
+const VALUE_FLAGS = ['--n', '--samples', '--rounds', '--growth', '--policies', '--netpol-pods', '--scale-nodes', '--churn-nodes', '--churn-seconds', '--tables', '--out'];
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const quick = argv.includes('--quick');
@@ -49,7 +58,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     nodeBursts: quick ? [1, 100] : [1, 100, 1000, 5000],
     netpolPolicies: quick ? [10] : [10, 100, 1000],
     netpolPods: quick ? 100 : 1000,
-    tables: [1, 2, 3, 4, 5, 6, 7],
+    scaleNodes: quick ? 200 : 5000,
+    churnNodes: quick ? 50 : 1000,
+    churnSeconds: quick ? 5 : 30,
+    tables: [1, 2, 3, 4, 5, 6, 7, 8],
     out: 'bench-results/latest.json',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -83,9 +95,19 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--netpol-pods':
         options.netpolPods = count();
         break;
+      case '--scale-nodes':
+        // Each peer has a node address and a pod CIDR of its own up to 8,000 (route-sync.ts's peer()).
+        options.scaleNodes = Math.min(8000, count());
+        break;
+      case '--churn-nodes':
+        options.churnNodes = count();
+        break;
+      case '--churn-seconds':
+        options.churnSeconds = count();
+        break;
       case '--tables':
         options.tables = value.split(',').map(Number);
-        if (options.tables.some((t) => !Number.isInteger(t) || t < 1 || t > 7)) throw new Error(`--tables takes numbers 1-7\n${USAGE}`);
+        if (options.tables.some((t) => !Number.isInteger(t) || t < 1 || t > 8)) throw new Error(`--tables takes numbers 1-8\n${USAGE}`);
         break;
       case '--out':
         options.out = value;

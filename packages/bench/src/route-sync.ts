@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Sandbox, TestNamespace } from '@tscni/core/testing';
 import { TSCNI_BIN_DIR } from './executables.js';
@@ -7,6 +7,7 @@ import { RouteWatch } from './route-watch.js';
 import { spread, type Table } from './format.js';
 import type { BenchOptions } from './options.js';
 import { summarize, type Summary } from './stats.js';
+import { processUsage } from './usage.js';
 import {
   FakeApiServer, kubeNode, API_IP, API_PORT, SEED, makeSegment, writeKubeconfig, type TestNode,
 } from '@tscni/testbed';
@@ -14,7 +15,7 @@ import { buildToolchain, DEPLOY_DIR } from '@tscni/testbed/kind';
 import { RealControlPlane } from '@tscni/testbed/control-plane';
 
 /** The built agent in the node's namespace, with the node's own directories (nothing of the machine's). */
-async function startAgent(node: TestNode, kubeconfig: string, binDir: string): Promise<ChildProcess> {
+export async function startAgent(node: TestNode, kubeconfig: string, binDir: string): Promise<ChildProcess> {
   const log = await open(node.logFile, 'a');
   const args = [
     ...['--node-name', node.name, '--kubeconfig', kubeconfig, '--cluster-cidr', '10.244.0.0/16'],
@@ -22,13 +23,24 @@ async function startAgent(node: TestNode, kubeconfig: string, binDir: string): P
   ];
   const child = spawn('ip', ['netns', 'exec', node.ns.name, join(TSCNI_BIN_DIR, 'tscni-agent'), ...args], {
     stdio: ['ignore', 'ignore', log.fd],
+    env: agentEnv(),
   });
   await log.close();
   return child;
 }
 
+/**
+ * TSCNI_AGENT_NODE_OPTIONS=FLAGS runs the measured agents with
+ * NODE_OPTIONS=FLAGS (V8's heap sizes, say), and nothing else of the
+ * bench: the agent's launcher line passes no flags of its own.
+ */
+function agentEnv(): NodeJS.ProcessEnv {
+  const flags = process.env.TSCNI_AGENT_NODE_OPTIONS;
+  return flags === undefined ? process.env : { ...process.env, NODE_OPTIONS: flags };
+}
+
 /** Peer i of a burst: a node address on the segment and a /29 pod CIDR, both unique up to 8,000 peers. */
-function peer(i: number): { name: string; ip: string; podCidr: string } {
+export function peer(i: number): { name: string; ip: string; podCidr: string } {
   return { name: `peer-${i}`, ip: `172.17.${100 + (i >> 8)}.${i & 255}`, podCidr: `10.244.${16 + (i >> 5)}.${(i & 31) << 3}/29` };
 }
 
@@ -143,22 +155,12 @@ async function measureRealApi(sandbox: Sandbox, api: TestNamespace, node: TestNo
     await plane.kubectl(['delete', 'nodes', '-l', 'bench=burst', '--wait=false']);
     const delMs = (await deleted) - deleteStart;
     const usage = await processUsage(agent.pid!);
-    return { nodes: size, addMs, createMs, delMs, ...usage };
+    return { nodes: size, addMs, createMs, delMs, agentPeakRssMb: usage.peakRssMb, agentCpuMs: usage.cpuMs };
   } finally {
     agent?.kill('SIGTERM');
     watch?.child.kill();
     await plane.stop();
   }
-}
-
-/** A live process's peak resident memory and CPU time so far (`ip netns exec` execs the agent: same pid). */
-async function processUsage(pid: number): Promise<{ agentPeakRssMb: number; agentCpuMs: number }> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  // Fields 14 and 15 of stat (utime, stime) in clock ticks, 100 a second on Linux; the name field may hold spaces.
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return { agentPeakRssMb: Math.round(peakKb / 1024), agentCpuMs: ticks * 10 };
 }
 
 /** One Node added, then deleted, while `size` others are in the API and the kernel. */
