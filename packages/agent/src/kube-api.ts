@@ -1,4 +1,7 @@
+import http from 'node:http';
+import https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
+import type { ListPage } from './trimmed-watch.js';
 
 /**
  * What a person needs from a failed list or watch. A refusal names what
@@ -33,4 +36,35 @@ export function loadKubeConfig(path: string | undefined): KubeConfig {
   else if (process.env.KUBERNETES_SERVICE_HOST) config.loadFromCluster();
   else config.loadFromDefault();
   return config;
+}
+
+/**
+ * One page of a list, parsed as the plain JSON the API server sends. The
+ * generated clients make model objects of every item first (for a page of
+ * 500 kubelet-sized Nodes: three times the parse's CPU, and a second copy
+ * of the page in memory), only for the watch to keep a few fields of each.
+ * Authenticated as the kubeconfig says (client-node's HTTPS options).
+ */
+export async function listPage(kubeConfig: KubeConfig, path: string, page: { limit: number; _continue?: string }): Promise<ListPage> {
+  const server = kubeConfig.getCurrentCluster()?.server;
+  if (!server) throw new Error('the kubeconfig names no current cluster');
+  const url = new URL(server + path);
+  url.searchParams.set('limit', String(page.limit));
+  if (page._continue) url.searchParams.set('continue', page._continue);
+  const options: https.RequestOptions = { method: 'GET', headers: { accept: 'application/json' } };
+  await kubeConfig.applyToHTTPSOptions(options);
+  const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? https : http).request(url, options, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end();
+  });
+  const parsed = JSON.parse(body || '{}') as { items?: unknown[]; message?: string; metadata?: { resourceVersion?: string; continue?: string } };
+  // A refusal or 410 Gone comes as a Status: its code and message, as the generated clients would say them.
+  if (status !== 200) throw Object.assign(new Error(parsed.message ?? `GET ${path}: HTTP ${status}`), { code: status });
+  return { items: parsed.items ?? [], metadata: { resourceVersion: parsed.metadata?.resourceVersion, _continue: parsed.metadata?.continue } };
 }

@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
-import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import type { KubeConfig, V1Node } from '@kubernetes/client-node';
 import type { Logger } from '@tscni/core';
 import type { NodeInfo } from '@tscni/core/node-agent';
+import { listPage } from './kube-api.js';
 import { nodeInfoOf } from './node-info.js';
 import { TrimmedWatch, type WatchEvents } from './trimmed-watch.js';
 
@@ -9,21 +10,21 @@ import { TrimmedWatch, type WatchEvents } from './trimmed-watch.js';
 export type NodeWatch = TrimmedWatch<NodeInfo>;
 
 /**
- * A paginated list and a watch of /api/v1/nodes, each Node trimmed to its
- * NodeInfo as it arrives: a kubelet's Node is 5-15 KB (images, conditions,
- * managedFields), its NodeInfo about a hundred bytes. A change that leaves
+ * A paginated list (plain JSON, not model objects) and a watch of
+ * /api/v1/nodes, each Node trimmed to its NodeInfo as it arrives: a
+ * kubelet's Node is 5-15 KB (images, conditions, managedFields), its
+ * NodeInfo about a hundred bytes. A change that leaves
  * the NodeInfo as it was (a condition's heartbeat, a label) keeps the held
  * one and starts no pass.
  */
 export function nodeWatch(kubeConfig: KubeConfig, onChange: () => void, log: Logger, events?: WatchEvents): NodeWatch {
-  const api = kubeConfig.makeApiClient(CoreV1Api);
   return new TrimmedWatch<NodeInfo>(
     kubeConfig,
     {
       resource: 'nodes',
       kind: 'node',
       path: '/api/v1/nodes',
-      list: (page) => api.listNode(page),
+      list: (page) => listPage(kubeConfig, '/api/v1/nodes', page),
       trim: (node) => nodeInfoOf(node as V1Node),
       unchanged: isDeepStrictEqual,
       onChange,
