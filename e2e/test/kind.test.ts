@@ -20,6 +20,7 @@ import {
 import { faultChecks } from '../src/kind/fault-checks.js';
 import { familyChecks } from '../src/kind/family-checks.js';
 import { netpolChecks } from '../src/kind/netpol-checks.js';
+import { upgradeChecks } from '../src/kind/upgrade-checks.js';
 import { KindProbes, podIpOf } from '../src/kind/probes.js';
 import { inside, onNodeOf, type KindSuiteContext } from '../src/kind/suite-context.js';
 import { web, webDualStack, webNodePort, webService } from '../src/kind/workloads.js';
@@ -124,7 +125,7 @@ function kindSuite(mode: 'online' | 'offline'): void {
       }
     });
 
-    it("records the pod kubelet names at each ADD (tscni ipam ls); the agent's reconcile, with the DaemonSet's RBAC, releases a leaked address and nothing else", async () => {
+    it("records the pod kubelet names at each ADD (tscni ipam ls); the agent's reconcile, with the DaemonSet's RBAC, releases a leaked address of each family and nothing else", async () => {
       const { cluster, probe } = ctx;
       const demo = (await probe.pods('app=demo'))[0]!;
       const node = demo.spec.nodeName;
@@ -133,20 +134,25 @@ function kindSuite(mode: 'online' | 'offline'): void {
         expect(held).toContainEqual(expect.objectContaining({ network: 'tscni', ip, pod: expect.objectContaining({ namespace: 'default', name: demo.metadata.name, uid: demo.metadata.uid }) }));
       }
       // What a runtime that died between ADD and DEL leaves: an address held for a pod that is gone.
-      const podCidr = (await probe.nodes()).find((n) => n.metadata.name === node)!.spec.podCIDR!;
-      const config = JSON.stringify({ cniVersion: '1.0.0', name: 'tscni', type: 'tscni-bridge', ipam: { type: 'tscni-host-local', ranges: [[{ subnet: podCidr }]] } });
+      // One range per family, as the agent's conflist has: the leak holds an address of each.
+      const ranges = podCidrs((await probe.nodes()).find((n) => n.metadata.name === node)!).map((subnet) => [{ subnet }]);
+      const config = JSON.stringify({ cniVersion: '1.0.0', name: 'tscni', type: 'tscni-bridge', ipam: { type: 'tscni-host-local', ranges } });
       const env = 'CNI_COMMAND=ADD CNI_CONTAINERID=leaked-sandbox CNI_NETNS=/var/run/netns/gone CNI_IFNAME=eth0 CNI_PATH=/opt/cni/bin CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=gone;K8S_POD_UID=0b7a6a2e-0000-4000-8000-00000000dead"';
-      const leaked = JSON.parse(await cluster.onNode(node, ['sh', '-c', `echo '${config}' | ${env} /opt/cni/bin/tscni-host-local`])).ips[0].address.split('/')[0];
-      expect(await cluster.onNode(node, ['sh', '-c', '/opt/cni/bin/tscni ipam check --json; echo exit $?'])).toMatch(new RegExp(`"ip":"${leaked}".*its network namespace /var/run/netns/gone is gone[^]*exit 1`));
+      const leaked: string[] = JSON.parse(await cluster.onNode(node, ['sh', '-c', `echo '${config}' | ${env} /opt/cni/bin/tscni-host-local`])).ips.map((ip: { address: string }) => ip.address.split('/')[0]);
+      expect(leaked).toHaveLength(families.length);
+      const check = await cluster.onNode(node, ['sh', '-c', '/opt/cni/bin/tscni ipam check --json; echo exit $?']);
+      for (const ip of leaked) expect(check).toMatch(new RegExp(`"ip":"${ip}".*its network namespace /var/run/netns/gone is gone[^]*exit 1`));
       const agent = onNodeOf(await probe.pods('app=tscni', 'kube-system'), node);
       const out = await cluster.kubectl(['-n', 'kube-system', 'exec', agent.metadata.name, '--', '/opt/tscni/bin/tscni-agent', 'reconcile-ipam', '--ipam-reconcile-grace', '0s']);
-      expect(out.trim().split('\n').map((line) => JSON.parse(line))).toEqual([{ released: expect.objectContaining({ ip: leaked }) }]);
-      expect(await probe.addressFiles(node)).not.toContain(leaked);
+      expect(out.trim().split('\n').map((line) => JSON.parse(line))).toEqual(expect.arrayContaining(leaked.map((ip) => ({ released: expect.objectContaining({ ip }) }))));
+      expect(out.trim().split('\n')).toHaveLength(leaked.length);
+      for (const ip of leaked) expect(await probe.addressFiles(node)).not.toContain(ip);
       for (const ip of podIps(demo)) expect(await probe.addressFiles(node)).toContain(ip);
     });
 
     familyChecks(ctx);
     netpolChecks(ctx);
+    upgradeChecks(ctx);
     faultChecks(ctx);
 
     it('leaves the host as it found it: links, firewall and sysctls', async () => {

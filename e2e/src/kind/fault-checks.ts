@@ -7,7 +7,7 @@ import { pinnedPod, scaleDeployment } from './workloads.js';
 /**
  * The kind suite's faults and changes, each checked in every family the
  * cluster has: an agent pod deleted, containerd and kubelet restarted, 40
- * pods up and down, the DaemonSet rolled, a worker deleted.
+ * pods up and down, a worker deleted.
  */
 export function faultChecks(ctx: KindSuiteContext): void {
   const families = ctx.network.families;
@@ -79,24 +79,6 @@ export function faultChecks(ctx: KindSuiteContext): void {
         (await ctx.probe.addressFiles(node)).sort().join() === before[i]!.files.sort().join() && (await ctx.probe.veths(node)) === before[i]!.veths,
       { timeoutMs: 60_000, intervalMs: 500 });
     }
-  });
-
-  it('rolls the DaemonSet to a rebuilt image, and pods keep working in each family', async () => {
-    await ctx.timed('DaemonSet rolled to a rebuilt image', async () => {
-      await ctx.cluster.loadImage('tscni:rolled');
-      await ctx.cluster.kubectl(['-n', 'kube-system', 'set', 'image', 'daemonset/tscni', 'agent=tscni:rolled']);
-      await ctx.probe.rollout('daemonset/tscni', 'kube-system');
-    });
-    // rollout status returns once the new pods are available: an old one may still be terminating.
-    const images = async () =>
-      (await ctx.cluster.kubectlJson<{ items: Array<{ spec: { containers: Array<{ image: string }> } }> }>(['-n', 'kube-system', 'get', 'pods', '-l', 'app=tscni'])).items.map(
-        (pod) => pod.spec.containers[0]!.image,
-      );
-    await waitFor('the old agent pods gone', async () => (await images()).every((image) => image === 'tscni:rolled'), { timeoutMs: 120_000, intervalMs: 500 });
-    expect(await images()).toEqual(['tscni:rolled', 'tscni:rolled', 'tscni:rolled']);
-    const [a, b] = await workerNames();
-    const [from, to] = [await demoOn(a!), await demoOn(b!)];
-    for (const family of families) expect(await ctx.probe.pingsFrom(from, podIpOf(to, family))).toMatch(HOP_LIMIT_62);
   });
 
   it('deletes a worker (Node object and container): its routes of each family vanish from the other nodes', async () => {

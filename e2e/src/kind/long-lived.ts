@@ -1,3 +1,4 @@
+import { waitFor } from '@tscni/core/testing';
 import type { KindCluster } from '@tscni/testbed/kind';
 
 const BUSYBOX = 'busybox:1.36';
@@ -5,7 +6,7 @@ export const ECHO_PORT = 9000;
 /** A message every 100 ms; a gap longer than this between two echoes is a stall. */
 export const MAX_STALL_S = 1;
 
-/** An echo server: busybox nc, persistent (-ll), one cat per connection, on both families. */
+/** An echo server: busybox nc, persistent (-ll), one cat per connection (found on PATH: the image keeps busybox's applets in /bin/busybox.d), on both families. */
 export function echoServer(name: string, node: string): object {
   return {
     apiVersion: 'v1',
@@ -14,7 +15,7 @@ export function echoServer(name: string, node: string): object {
     spec: {
       nodeName: node,
       terminationGracePeriodSeconds: 0,
-      containers: [{ name: 'echo', image: BUSYBOX, command: ['nc', '-ll', '-p', String(ECHO_PORT), '-e', '/bin/cat'], ports: [{ containerPort: ECHO_PORT }] }],
+      containers: [{ name: 'echo', image: BUSYBOX, command: ['sh', '-c', `while :; do nc -ll -p ${ECHO_PORT} -e cat; echo "nc exited: $?"; sleep 1; done`], ports: [{ containerPort: ECHO_PORT }] }],
     },
   };
 }
@@ -63,15 +64,26 @@ export class LongLivedConnections {
     private readonly client: string,
   ) {}
 
-  /** Opens a connection to ip:ECHO_PORT that runs, detached, until the pod goes. */
+  /**
+   * Opens a connection to ip:ECHO_PORT that runs, detached, until the pod
+   * goes. First waits for the target to echo a probe: a Service answers
+   * only once its endpoints reach kube-proxy, and a refused connection
+   * would not be tried again.
+   */
   async open(name: string, ip: string): Promise<void> {
     this.targets.set(name, ip);
+    const probe = () => this.exec(`echo probe | timeout 2 nc ${ip} ${ECHO_PORT} 2>&1; echo "exit $?"`);
+    try {
+      await waitFor(`${ip} port ${ECHO_PORT} echoing`, async () => (await probe()).includes('probe'), { timeoutMs: 60_000, intervalMs: 500 });
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; the last probe said: ${await probe().catch(String)}`);
+    }
     const loop = `i=0; while :; do echo $i; i=$((i+1)); sleep 0.1; done | nc ${ip} ${ECHO_PORT} | while read seq; do read up _ </proc/uptime; echo "$up $seq"; done >/tmp/${name}.log`;
-    await this.exec(`setsid sh -c '${loop}' </dev/null >/dev/null 2>&1 &`);
+    await this.exec(`setsid sh -c '${loop}' </dev/null >/dev/null 2>/tmp/${name}.err &`);
   }
 
   async reports(): Promise<ConnectionReport[]> {
-    const out = await this.exec(`read up _ </proc/uptime; echo "now $up"; for f in ${[...this.targets.keys()].map((name) => `/tmp/${name}.log`).join(' ')}; do echo "file $f"; cat $f; done`);
+    const out = await this.exec(`read up _ </proc/uptime; echo "now $up"; for f in ${[...this.targets.keys()].map((name) => `/tmp/${name}.log`).join(' ')}; do echo "file $f"; cat $f; done; true`);
     const lines = out.trim().split('\n');
     const now = Number(lines[0]!.split(' ')[1]);
     const reports: ConnectionReport[] = [];
@@ -88,6 +100,11 @@ export class LongLivedConnections {
     }
     close();
     return reports;
+  }
+
+  /** What the connections' shells and nc wrote to stderr: why one did not start. */
+  errors(): Promise<string> {
+    return this.exec(`for name in ${[...this.targets.keys()].join(' ')}; do echo "$name: $(cat /tmp/$name.err 2>/dev/null)"; done`);
   }
 
   private exec(script: string): Promise<string> {

@@ -1,4 +1,5 @@
 import { parseIp, type Family } from '@tscni/core';
+import { waitFor } from '@tscni/core/testing';
 import { ROUTE_PROTOCOL } from '@tscni/route-sync';
 import { internalIp, ofFamily, podCidrs, type KindCluster, type KubeList, type KubeNode, type KubePod } from '@tscni/testbed/kind';
 
@@ -55,6 +56,23 @@ export class KindProbes {
 
   rollout(what: string, namespace = 'default'): Promise<string> {
     return this.cluster.kubectl(['-n', namespace, 'rollout', 'status', what, '--timeout=300s']);
+  }
+
+  /**
+   * SIGKILL to the agent's processes on a node, found by their command line
+   * (kind's node image may lack pkill); never the shell doing it. Resolves
+   * once kubelet has restarted the container and it is ready again.
+   */
+  async killAgent(node: string): Promise<void> {
+    const agent = (await this.pods('app=tscni', 'kube-system')).find((pod) => pod.spec.nodeName === node)!;
+    const restarts = async () =>
+      (await this.cluster.kubectlJson<{ status: { containerStatuses?: Array<{ restartCount: number; ready: boolean }> } }>(['-n', 'kube-system', 'get', 'pod', agent.metadata.name])).status.containerStatuses?.[0];
+    const before = (await restarts())?.restartCount ?? 0;
+    await this.cluster.onNode(node, ['sh', '-c', 'for p in /proc/[0-9]*; do n=${p#/proc/}; [ "$n" = "$$" ] && continue; tr "\\0" " " <$p/cmdline 2>/dev/null | grep -q "^[^ ]*node /opt/tscni/bin/tscni-agent" && kill -9 $n; done; true']);
+    await waitFor(`the killed agent on ${node} restarted and ready`, async () => {
+      const status = await restarts();
+      return status && status.restartCount > before && status.ready ? true : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 500 });
   }
 
   /** A node's routes of one family that route-sync made (protocol 243): destination to gateway. */

@@ -36,13 +36,28 @@ export function upgradeChecks(ctx: KindSuiteContext): void {
     const server = await ctx.cluster.kubectlJson<KubePod>(['get', 'pod', 'echo']);
     const service = await ctx.cluster.kubectlJson<ServiceSpec>(['get', 'service', 'echo']);
     const connections = new LongLivedConnections(ctx.cluster, 'echo-client');
-    for (const family of families) {
-      await connections.open(`pod-v${family}`, podIpOf(server, family));
-      await connections.open(`clusterip-v${family}`, ofFamily(service.spec.clusterIPs, family)!);
+    try {
+      for (const family of families) {
+        await connections.open(`pod-v${family}`, podIpOf(server, family));
+        await connections.open(`clusterip-v${family}`, ofFamily(service.spec.clusterIPs, family)!);
+      }
+    } catch (error) {
+      // What the echo server's pod says of itself: the likeliest reason no connection opened.
+      const said = await Promise.all([
+        ctx.cluster.kubectl(['get', 'pod', 'echo', 'echo-client', '-o', 'wide']),
+        ctx.cluster.kubectl(['logs', 'echo']),
+        ctx.cluster.kubectl(['exec', 'echo', '--', 'netstat', '-ltn']),
+        ctx.cluster.kubectl(['exec', 'echo', '--', 'ps']),
+      ].map((step) => step.catch((failed: Error) => failed.message)));
+      throw new Error(`${(error as Error).message}\n${said.join('\n')}`);
     }
     const monitor = await RouteMonitor.start(ctx.cluster, nodes);
     try {
-      await waitFor('every connection echoing', async () => (await connections.reports()).every((report) => report.messages > 5), { timeoutMs: 30_000, intervalMs: 500 });
+      await waitFor('every connection echoing', async () => {
+        const reports = await connections.reports();
+        if (reports.every((report) => report.messages > 5)) return true;
+        throw new Error(`echoes so far: ${reports.map((r) => `${r.name} ${r.messages}`).join(', ')}; ${await connections.errors()}`);
+      }, { timeoutMs: 30_000, intervalMs: 500 });
 
       await ctx.timed('agent upgraded to a new image (DaemonSet rollout)', async () => {
         await ctx.cluster.loadImage(ROLLED_IMAGE);
@@ -76,7 +91,7 @@ export function upgradeChecks(ctx: KindSuiteContext): void {
     }
     // rollout undo brought back the template the DaemonSet started with.
     expect(await agentImages()).toEqual(nodes.map(() => IMAGE));
-  });
+  }, 10 * 60_000);
 
   it("reboots a worker (its container restarted): it comes back Ready, its pods get addresses again, the other nodes' routes converge, and every address of the pods that died is released by CNI DEL, none leaked and none given twice", async () => {
     const [a, b] = await workerNames();
@@ -128,5 +143,5 @@ export function upgradeChecks(ctx: KindSuiteContext): void {
     for (const ip of oldIps) expect(await ctx.probe.addressFiles(a)).not.toContain(ip);
     // The agent's reconcile releases only after a 5 min grace (deploy/daemonset.yaml): anything released this soon was CNI DEL.
     console.log(`${a} rebooted: Ready after ${readyAfter} ms; ${oldIps.length} addresses of its dead pods released, the store matching its pods, ${releasedAfter} ms after the restart`);
-  });
+  }, 10 * 60_000);
 }

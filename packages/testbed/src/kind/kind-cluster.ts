@@ -19,12 +19,12 @@ export interface KubeList<T> {
 export interface KubeNode {
   metadata: { name: string };
   spec: { podCIDR?: string; podCIDRs?: string[] };
-  status: { addresses: Array<{ type: string; address: string }>; conditions: Array<{ type: string; status: string }> };
+  status: { addresses: Array<{ type: string; address: string }>; conditions: Array<{ type: string; status: string; lastHeartbeatTime?: string }> };
 }
 export interface KubePod {
   metadata: { name: string; namespace?: string; uid?: string; labels?: Record<string, string> };
-  spec: { nodeName: string };
-  status: { podIP: string; podIPs?: Array<{ ip: string }>; phase: string };
+  spec: { nodeName: string; hostNetwork?: boolean };
+  status: { podIP: string; podIPs?: Array<{ ip: string }>; phase: string; containerStatuses?: Array<{ ready: boolean; restartCount: number }> };
 }
 
 /** The node's InternalIP: the first one kubelet reports, or the one of a family (a dual-stack node has both). */
@@ -157,6 +157,11 @@ export class KindCluster {
   async logsOf(container: string): Promise<string> {
     const result = await this.engine.run(this.engine.kind, ['logs', container]);
     return result.stdout + result.stderr;
+  }
+
+  /** A node's container stopped and started again: the nearest thing to a reboot a kind node has (its /run is a tmpfs, /var is kept). */
+  async restartContainer(name: string): Promise<void> {
+    await this.engine.run(this.engine.kind, ['restart', name]);
   }
 
   async removeContainer(name: string): Promise<void> {
