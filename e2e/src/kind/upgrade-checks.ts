@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { waitFor } from '@tscni/core/testing';
 import { IMAGE, isReady, ofFamily, podCidrs, podIps, type KubeList, type KubeNode, type KubePod } from '@tscni/testbed/kind';
 import { clientPod, echoServer, echoService, LongLivedConnections, MAX_STALL_S } from './long-lived.js';
@@ -123,10 +124,21 @@ export function upgradeChecks(ctx: KindSuiteContext): void {
     const to = onNodeOf(await ctx.probe.pods('app=demo'), b);
     for (const family of families) expect(await ctx.probe.pingsFrom(from, podIpOf(to, family))).toMatch(HOP_LIMIT_62);
 
-    const all = await ctx.probe.nodes();
-    for (const node of all.map((n) => n.metadata.name)) {
+    // Against the Node objects as they are now: a restarted kind node may come back with another address.
+    for (const node of (await ctx.probe.nodes()).map((n) => n.metadata.name)) {
       for (const family of families) {
-        await waitFor(`${node}'s IPv${family} routes converged`, async () => JSON.stringify(await ctx.probe.ourRoutes(node, family)) === JSON.stringify(ctx.probe.expectedRoutes(all, node, family)), { timeoutMs: 60_000, intervalMs: 500 });
+        let last = '';
+        try {
+          await waitFor(`${node}'s IPv${family} routes converged`, async () => {
+            const [actual, expected] = [await ctx.probe.ourRoutes(node, family), ctx.probe.expectedRoutes(await ctx.probe.nodes(), node, family)];
+            last = `routes ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`;
+            return isDeepStrictEqual(actual, expected);
+          }, { timeoutMs: 120_000, intervalMs: 500 });
+        } catch (error) {
+          const agent = onNodeOf(await ctx.probe.pods('app=tscni', 'kube-system'), node);
+          const log = await ctx.cluster.kubectl(['-n', 'kube-system', 'logs', agent.metadata.name, '--tail=40']).catch(String);
+          throw new Error(`${(error as Error).message}: ${last}\n${node}'s agent said:\n${log}`);
+        }
       }
     }
 
